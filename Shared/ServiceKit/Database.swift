@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Builds a `PostgresClient` from a `postgres://user:pass@host:port/db` URL.
+public enum Database {
+    public static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url),
+              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
+        else { throw ConfigurationError(key: "DATABASE_URL", message: "must look like postgres://user:password@host:5432/db") }
+        let user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = components.password.flatMap { $0.removingPercentEncoding }
+        let database = components.path.split(separator: "/").first.map(String.init)
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
+        var config: PostgresClient.Configuration
+        if let socketDir = query["host"], socketDir.hasPrefix("/") {
+            let port = components.port ?? 5432
+            config = .init(unixSocketPath: "\(socketDir)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        } else {
+            config = .init(
+                host: components.host ?? "127.0.0.1", port: components.port ?? 5432,
+                username: user, password: password, database: database, tls: .disable
+            )
+        }
+        if let max = query["pool_max"].flatMap(Int.init) { config.options.maximumConnections = max }
+        return config
+    }
+
+    public static func makeClient(url: String, logger: Logger) throws -> PostgresClient {
+        PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
+    }
+}
+
+/// One numbered SQL file: `0001_create_users.sql`.
+public struct Migration: Sendable, Equatable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
+    /// Reads `NNNN_name.sql` files from a folder, ordered by number.
+    public static func load(from directory: URL) throws -> [Migration] {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+        var migrations: [Migration] = []
+        for file in files where file.pathExtension == "sql" {
+            let base = file.deletingPathExtension().lastPathComponent
+            guard let underscore = base.firstIndex(of: "_"), let version = Int(base[..<underscore]) else {
+                throw MigrationError.badFileName(file.lastPathComponent)
+            }
+            migrations.append(Migration(version: version, name: String(base[base.index(after: underscore)...]), sql: try String(contentsOf: file, encoding: .utf8)))
+        }
+        migrations.sort { $0.version < $1.version }
+        for (a, b) in zip(migrations, migrations.dropFirst()) where a.version == b.version {
+            throw MigrationError.duplicateVersion(a.version)
+        }
+        return migrations
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible {
+    case badFileName(String)
+    case duplicateVersion(Int)
+    case changed(version: Int, name: String)
+
+    public var description: String {
+        switch self {
+        case .badFileName(let f): "migration file \(f) must be named NNNN_name.sql"
+        case .duplicateVersion(let v): "two migrations have version \(v)"
+        case .changed(let v, let n): "migration \(v)_\(n) was changed after it ran; add a new migration instead"
+        }
+    }
+}
+
+/// Applies a service's migrations to its own schema. Safe when several
+/// instances start at once: they queue on an advisory lock held on one
+/// connection, and each file runs in its own transaction with its row in
+/// `schema_migrations`, so a file runs exactly once.
+public struct Migrator: Sendable {
+    public let schema: String
+    public let migrations: [Migration]
+
+    public init(schema: String, migrations: [Migration]) {
+        precondition(schema.allSatisfy { $0.isLetter || $0 == "_" }, "schema names are plain identifiers")
+        self.schema = schema
+        self.migrations = migrations
+    }
+
+    /// Returns the versions this call applied (empty when already up to date).
+    @discardableResult
+    public func migrate(client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.withConnection { connection in
+            let lockKey = Int64(Self.lockKey(schema))
+            _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
+            do {
+                let applied = try await self.apply(on: connection, logger: logger)
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                return applied
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func apply(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        _ = try await connection.simpleQuery("""
+            CREATE SCHEMA IF NOT EXISTS \(schema);
+            CREATE TABLE IF NOT EXISTS \(schema).schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            );
+            """).get()
+        var done: [Int: String] = [:]
+        let rows = try await connection.query("SELECT version, checksum FROM \(unescaped: schema).schema_migrations", logger: logger)
+        for try await (version, checksum) in rows.decode((Int, String).self) { done[version] = checksum }
+
+        var applied: [Int] = []
+        for migration in migrations {
+            let checksum = Self.checksum(migration.sql)
+            if let existing = done[migration.version] {
+                guard existing == checksum else { throw MigrationError.changed(version: migration.version, name: migration.name) }
+                continue
+            }
+            logger.info("applying migration", metadata: ["schema": .string(schema), "migration": .string("\(migration.version)_\(migration.name)")])
+            // The file and its bookkeeping row commit together or not at all.
+            do {
+                _ = try await connection.simpleQuery("BEGIN; SET LOCAL search_path TO \(schema), public;\n\(migration.sql)\n;").get()
+                try await connection.query(
+                    "INSERT INTO \(unescaped: schema).schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(checksum))",
+                    logger: logger
+                )
+                _ = try await connection.simpleQuery("COMMIT").get()
+            } catch {
+                _ = try? await connection.simpleQuery("ROLLBACK").get()
+                throw error
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+
+    /// A stable 32-bit key per schema for `pg_advisory_lock` (FNV-1a).
+    static func lockKey(_ schema: String) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in "trusttrade.migrate.\(schema)".utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        return Int32(bitPattern: hash)
+    }
+
+    static func checksum(_ sql: String) -> String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TrustTradeDTO
+
+/// JSON encoder/decoder of the API: camelCase, ISO-8601 dates.
+public enum APIJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(ISO8601.string(from: date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            guard let d = ISO8601.date(from: s) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "Expected an ISO-8601 date")
+            }
+            return d
+        }
+        return decoder
+    }
+}
+
+extension RequestContext {
+    /// The request id the request-id middleware put in the logger's metadata.
+    public var currentRequestId: String {
+        if case .string(let id)? = logger[metadataKey: "requestId"] { return id }
+        return logger[metadataKey: "hb.request.id"]?.description ?? "unknown"
+    }
+}
+
+/// A success response in the seed's envelope.
+public struct Envelope<T: Codable & Sendable>: ResponseGenerator, Sendable {
+    public var data: T
+    public var status: HTTPResponse.Status
+    public var pagination: Pagination?
+    public var headers: HTTPFields
+
+    public init(_ data: T, status: HTTPResponse.Status = .ok, pagination: Pagination? = nil, headers: HTTPFields = [:]) {
+        self.data = data
+        self.status = status
+        self.pagination = pagination
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = SuccessEnvelope(data: data, pagination: pagination, meta: ResponseMeta(requestId: context.currentRequestId))
+        return try jsonResponse(body, status: status, headers: headers)
+    }
+}
+
+func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status, headers extra: HTTPFields = [:]) throws -> Response {
+    let data = try APIJSON.encoder().encode(value)
+    var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)]
+    headers.append(contentsOf: extra)
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+extension Request {
+    /// Decodes a JSON body. Malformed JSON, missing fields and wrong types are
+    /// 400s naming the field; a body that is too large is a 413; a body that
+    /// says it is not JSON is a 415.
+    public func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
+        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json")
+        }
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 {
+            throw APIError(.badRequest, code: .validation, message: "A JSON body is required")
+        }
+        do {
+            return try APIJSON.decoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw APIError.from(error)
+        }
+    }
+}
+
+extension APIError {
+    static func from(_ error: DecodingError) -> APIError {
+        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            let keys = codingPath + (last.map { [$0] } ?? [])
+            let p = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return p.replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            let field = path(ctx.codingPath, key)
+            return APIError(.badRequest, code: .validation, message: "\(field) is required", details: [.init(field: field, message: "is required")])
+        case .valueNotFound(_, let ctx):
+            let field = path(ctx.codingPath)
+            return APIError(.badRequest, code: .validation, message: "\(field) must not be null", details: [.init(field: field, message: "must not be null")])
+        case .typeMismatch(let type, let ctx):
+            let field = path(ctx.codingPath)
+            let expected = String(describing: type).replacingOccurrences(of: "Swift.", with: "")
+            return APIError(.badRequest, code: .validation, message: "\(field) has the wrong type (expected \(expected))", details: [.init(field: field, message: "expected \(expected)")])
+        case .dataCorrupted(let ctx):
+            if ctx.codingPath.isEmpty {
+                return APIError(.badRequest, code: .badRequest, message: "The body is not valid JSON")
+            }
+            let field = path(ctx.codingPath)
+            return APIError(.badRequest, code: .validation, message: "\(field) is invalid", details: [.init(field: field, message: ctx.debugDescription)])
+        @unknown default:
+            return APIError(.badRequest, code: .badRequest, message: "The body could not be read")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import JWTKit
+import Logging
+import NIOCore
+import TrustTradeDTO
+
+/// The access token's claims (DESIGN "Identity"): who, what kind of user, and
+/// which session, so a logout can revoke it before it expires.
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public var sub: SubjectClaim
+    public var email: String
+    public var userType: UserType
+    public var sid: String
+    public var iss: IssuerClaim
+    public var aud: AudienceClaim
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+
+    public init(identity: Identity, issuer: String, audience: String, issuedAt: Date, expiresAt: Date) {
+        self.sub = SubjectClaim(value: identity.userId.uuidString.lowercased())
+        self.email = identity.email
+        self.userType = identity.userType
+        self.sid = identity.sessionId
+        self.iss = IssuerClaim(value: issuer)
+        self.aud = AudienceClaim(value: audience)
+        self.iat = IssuedAtClaim(value: issuedAt)
+        self.exp = ExpirationClaim(value: expiresAt)
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+
+    public var identity: Identity? {
+        guard let id = UUID(uuidString: sub.value) else { return nil }
+        return Identity(userId: id, email: email, userType: userType, sessionId: sid)
+    }
+}
+
+/// Where public keys come from: the auth service's JWKS over HTTP for every
+/// other service, the key store directly for the auth service itself.
+public protocol JWKSSource: Sendable {
+    func fetchJWKS() async throws -> JWKS
+}
+
+public struct HTTPJWKSSource: JWKSSource {
+    public let url: String
+    public let httpClient: HTTPClient
+
+    public init(url: String, httpClient: HTTPClient) {
+        self.url = url
+        self.httpClient = httpClient
+    }
+
+    public func fetchJWKS() async throws -> JWKS {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await httpClient.execute(request, timeout: .seconds(5))
+        guard response.status == .ok else { throw APIError.unavailable("The key service answered \(response.status.code)") }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return try JSONDecoder().decode(JWKS.self, from: body)
+    }
+}
+
+/// Tells whether a session (the token's `sid`) is still alive.
+public protocol SessionChecker: Sendable {
+    func isActive(sessionId: String) async throws -> Bool
+}
+
+/// Verifies access tokens: signature by a known key (`kid` required; keys
+/// cached and refetched when an unknown `kid` appears, at most every few
+/// seconds so forged kids cannot hammer the key service), algorithm pinned
+/// to EdDSA, `exp`, `iss`, `aud`, then the session.
+public actor TokenVerifier {
+    public nonisolated let issuer: String
+    public nonisolated let audience: String
+    private let source: any JWKSSource
+    private let sessions: (any SessionChecker)?
+    private let minimumRefetchInterval: Duration
+    private var keys = JWTKeyCollection()
+    private var knownKids: Set<String> = []
+    private var lastFetch: ContinuousClock.Instant?
+    private var inFlight: Task<Void, any Error>?
+
+    public init(source: any JWKSSource, sessions: (any SessionChecker)?, issuer: String, audience: String, minimumRefetchInterval: Duration = .seconds(5)) {
+        self.source = source
+        self.sessions = sessions
+        self.issuer = issuer
+        self.audience = audience
+        self.minimumRefetchInterval = minimumRefetchInterval
+    }
+
+    public func verify(_ token: String) async throws -> Identity {
+        let header = try Self.header(of: token)
+        guard header.alg == "EdDSA" else { throw APIError.unauthorized("Token algorithm is not accepted", code: .tokenInvalid) }
+        guard let kid = header.kid, !kid.isEmpty else { throw APIError.unauthorized("Token has no key id", code: .tokenInvalid) }
+        if !knownKids.contains(kid) { try await refreshIfAllowed() }
+        guard knownKids.contains(kid) else { throw APIError.unauthorized("Token was signed by an unknown key", code: .tokenInvalid) }
+
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw APIError.unauthorized("Token has expired", code: .tokenExpired)
+        } catch {
+            throw APIError.unauthorized("Token is not valid", code: .tokenInvalid)
+        }
+        guard claims.iss.value == issuer else { throw APIError.unauthorized("Token was issued by someone else", code: .tokenInvalid) }
+        guard claims.aud.value.contains(audience) else { throw APIError.unauthorized("Token is meant for another audience", code: .tokenInvalid) }
+        guard let identity = claims.identity else { throw APIError.unauthorized("Token subject is not valid", code: .tokenInvalid) }
+        if let sessions, try await !sessions.isActive(sessionId: identity.sessionId) {
+            throw APIError.unauthorized("Session has ended; sign in again", code: .sessionRevoked)
+        }
+        return identity
+    }
+
+    /// Loads keys now (at start, or after a rotation the caller knows of).
+    public func refresh() async throws {
+        if let inFlight { return try await inFlight.value }
+        let task = Task { try await self.load() }
+        inFlight = task
+        defer { inFlight = nil }
+        try await task.value
+    }
+
+    private func refreshIfAllowed() async throws {
+        if let lastFetch, ContinuousClock.now - lastFetch < minimumRefetchInterval { return }
+        do {
+            try await refresh()
+        } catch {
+            if knownKids.isEmpty { throw APIError.unavailable("Signing keys are not available yet") }
+        }
+    }
+
+    private func load() async throws {
+        lastFetch = .now
+        let jwks = try await source.fetchJWKS()
+        let fresh = JWTKeyCollection()
+        var kids: Set<String> = []
+        for jwk in jwks.keys {
+            guard let kid = jwk.keyIdentifier?.string else { continue }
+            do {
+                try await fresh.add(jwk: jwk)
+                kids.insert(kid)
+            } catch {
+                continue
+            }
+        }
+        keys = fresh
+        knownKids = kids
+    }
+
+    struct Header: Decodable {
+        var alg: String?
+        var kid: String?
+        var typ: String?
+    }
+
+    static func header(of token: String) throws -> Header {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let data = Base64URL.decode(String(parts[0])),
+              let header = try? JSONDecoder().decode(Header.self, from: data)
+        else { throw APIError.unauthorized("Token is malformed", code: .tokenInvalid) }
+        return header
+    }
+}
+
+public enum Base64URL {
+    public static func encode(_ data: some Sequence<UInt8>) -> String {
+        Data(data).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ string: String) -> Data? {
+        var s = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s.append("=") }
+        return Data(base64Encoded: s)
+    }
+}
+
+/// Reads `Authorization: Bearer ...`; a valid token sets `context.identity`.
+/// With `required`, a request without a valid token is a 401; without it,
+/// a missing token passes (public route) but a bad one is still a 401.
+public struct AuthenticationMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+    let verifier: TokenVerifier
+    let required: Bool
+
+    public init(verifier: TokenVerifier, required: Bool = true) {
+        self.verifier = verifier
+        self.required = required
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            if required { throw APIError.unauthorized() }
+            return try await next(request, context)
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("Use Authorization: Bearer <access token>", code: .tokenInvalid)
+        }
+        var context = context
+        let identity = try await verifier.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        context.identity = identity
+        context.logger[metadataKey: "userId"] = .string(identity.userId.uuidString.lowercased())
+        return try await next(request, context)
+    }
+}
