@@ -52,7 +52,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "TrustTradeDTO",
-                // "Redis",
+                "Redis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -47,6 +47,10 @@ public struct Settings: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let key: String
     public let message: String
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
     public var description: String { "configuration \(key) \(message)" }
 }
 

@@ -1,0 +1,34 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrustTradeDTO
+
+/// Writes an event into the service's `outbox` table on the connection of
+/// the transaction that makes the change, so the event exists if and only if
+/// the change committed. A relay later moves it to the queue; the event id
+/// is the job id there, so relaying twice adds nothing.
+public struct OutboxWriter: Sendable {
+    public let schema: String
+
+    public init(schema: String) { self.schema = schema }
+
+    public func enqueue<P: Codable & Sendable>(
+        _ event: EventEnvelope<P>, queue: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let payload = String(decoding: try APIJSON.encoder().encode(event), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).outbox (id, queue, event_type, payload, request_id)
+            VALUES (\(event.eventId), \(queue), \(event.type), \(payload)::jsonb, \(event.requestId))
+            """,
+            logger: logger
+        )
+    }
+}
+
+extension PSQLError {
+    /// True for a unique-constraint violation (SQLSTATE 23505).
+    public var isUniqueViolation: Bool {
+        serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
+    }
+}

@@ -1,0 +1,65 @@
+import Logging
+import PostgresNIO
+import Redis
+import ServiceLifecycle
+
+/// Closes the Redis pool when the service shuts down gracefully.
+public struct RedisService: Service {
+    let client: RedisClient
+    public init(_ client: RedisClient) { self.client = client }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await client.close()
+    }
+}
+
+/// Runs `work` every `interval` until shutdown (key rotation, cleanups).
+public struct PeriodicTask: Service {
+    let interval: Duration
+    let logger: Logger
+    let work: @Sendable () async -> Void
+
+    public init(every interval: Duration, logger: Logger, _ work: @escaping @Sendable () async -> Void) {
+        self.interval = interval
+        self.logger = logger
+        self.work = work
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            await work()
+        }
+    }
+}
+
+/// The session id of a token lives in Redis as `session:{sid}` while the
+/// session is alive (seed 4.2 "session"); logout deletes it.
+public enum SessionKeys {
+    public static func key(_ sessionId: String) -> String { "session:\(sessionId.lowercased())" }
+}
+
+/// The session check every service runs on each authenticated request.
+public struct RedisSessionChecker: SessionChecker {
+    let redis: RedisClient
+    public init(redis: RedisClient) { self.redis = redis }
+
+    public func isActive(sessionId: String) async throws -> Bool {
+        try await redis.exists(SessionKeys.key(sessionId)) == 1
+    }
+}
+
+extension ReadinessCheck {
+    public static func postgres(_ client: PostgresClient, logger: Logger) -> ReadinessCheck {
+        ReadinessCheck("postgres") { _ = try await client.query("SELECT 1", logger: logger) }
+    }
+
+    public static func redis(_ client: RedisClient) -> ReadinessCheck {
+        ReadinessCheck("redis") { _ = try await client.ping() }
+    }
+}
