@@ -109,15 +109,15 @@ public struct Migrator: Sendable {
     }
 
     private func apply(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        _ = try await connection.simpleQuery("""
-            CREATE SCHEMA IF NOT EXISTS \(schema);
-            CREATE TABLE IF NOT EXISTS \(schema).schema_migrations (
+        try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema)", logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS \(unescaped: schema).schema_migrations (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
                 checksum TEXT NOT NULL,
                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-            );
-            """).get()
+            )
+            """, logger: logger)
         var done: [Int: String] = [:]
         let rows = try await connection.query("SELECT version, checksum FROM \(unescaped: schema).schema_migrations", logger: logger)
         for try await (version, checksum) in rows.decode((Int, String).self) { done[version] = checksum }
@@ -132,14 +132,18 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["schema": .string(schema), "migration": .string("\(migration.version)_\(migration.name)")])
             // The file and its bookkeeping row commit together or not at all.
             do {
-                _ = try await connection.simpleQuery("BEGIN; SET LOCAL search_path TO \(schema), public;\n\(migration.sql)\n;").get()
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query("SET LOCAL search_path TO \(unescaped: schema), public", logger: logger)
+                for statement in SQLScript.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query(
                     "INSERT INTO \(unescaped: schema).schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(checksum))",
                     logger: logger
                 )
-                _ = try await connection.simpleQuery("COMMIT").get()
+                try await connection.query("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.simpleQuery("ROLLBACK").get()
+                _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
             applied.append(migration.version)
@@ -159,5 +163,94 @@ public struct Migrator: Sendable {
 
     static func checksum(_ sql: String) -> String {
         SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Splits a SQL file into statements for the extended protocol, which takes
+/// one statement at a time. Semicolons inside quotes, dollar-quoted bodies and
+/// comments do not split.
+public enum SQLScript {
+    public static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        let chars = Array(sql)
+        var i = 0
+        func flush() {
+            let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { statements.append(trimmed) }
+            current = ""
+        }
+        while i < chars.count {
+            let c = chars[i]
+            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
+            if c == "-" && next == "-" {
+                while i < chars.count && chars[i] != "\n" { i += 1 }
+                continue
+            }
+            if c == "/" && next == "*" {
+                i += 2
+                while i + 1 < chars.count && !(chars[i] == "*" && chars[i + 1] == "/") { i += 1 }
+                i += 2
+                continue
+            }
+            if c == "'" || c == "\"" {
+                current.append(c)
+                i += 1
+                while i < chars.count {
+                    current.append(chars[i])
+                    if chars[i] == c {
+                        if i + 1 < chars.count && chars[i + 1] == c { current.append(chars[i + 1]); i += 2; continue }
+                        break
+                    }
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            if c == "$" {
+                // $tag$ ... $tag$
+                var j = i + 1
+                while j < chars.count && (chars[j].isLetter || chars[j].isNumber || chars[j] == "_") { j += 1 }
+                if j < chars.count && chars[j] == "$" {
+                    let tag = String(chars[i...j])
+                    current += tag
+                    i = j + 1
+                    while i < chars.count {
+                        if chars[i] == "$" && String(chars[i..<min(chars.count, i + tag.count)]) == tag {
+                            current += tag
+                            i += tag.count
+                            break
+                        }
+                        current.append(chars[i])
+                        i += 1
+                    }
+                    continue
+                }
+            }
+            if c == ";" {
+                flush()
+                i += 1
+                continue
+            }
+            current.append(c)
+            i += 1
+        }
+        flush()
+        return statements
+    }
+}
+
+extension PostgresClient {
+    /// `withTransaction` that rethrows the body's own error (an `APIError`,
+    /// a domain error) instead of wrapping it, so callers can match on it.
+    public func transaction<T: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> sending T
+    ) async throws -> T {
+        do {
+            return try await withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError { throw inner }
+            throw error
+        }
     }
 }

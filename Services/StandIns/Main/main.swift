@@ -1,1 +1,6 @@
-print("x")
+import ServiceKit
+import StandIns
+
+let config = try StandInsConfig()
+ServiceRuntime.bootstrapLogging(level: config.logLevel)
+try await buildStandIns(config: config).runService()

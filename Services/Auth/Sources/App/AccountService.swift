@@ -37,7 +37,7 @@ public struct AccountService: Sendable {
         let registration = try Registration.validate(request)
         let hash = try await hashPassword(registration.password)
         do {
-            let user = try await postgres.withTransaction(logger: caller.logger) { connection in
+            let user = try await postgres.transaction(logger: caller.logger) { connection in
                 let user = try await users.insert(
                     email: registration.email, passwordHash: hash, fullName: registration.fullName,
                     phone: registration.phone, userType: registration.userType, emailVerified: false, on: connection
@@ -111,7 +111,7 @@ public struct AccountService: Sendable {
         // The access token's own session ends too, even if the refresh token
         // presented belonged to another one.
         if let identity, let sid = UUID(uuidString: identity.sessionId) {
-            try await postgres.withTransaction(logger: caller.logger) { connection in
+            try await postgres.transaction(logger: caller.logger) { connection in
                 try await connection.query(
                     "UPDATE auth.sessions SET revoked_at = now(), revoke_reason = 'logout' WHERE id = \(sid) AND revoked_at IS NULL",
                     logger: caller.logger
@@ -124,7 +124,7 @@ public struct AccountService: Sendable {
     // MARK: Email verification
 
     public func verifyEmail(_ request: VerifyEmailRequest, caller: Caller) async throws {
-        let verified = try await postgres.withTransaction(logger: caller.logger) { connection -> Bool in
+        let verified = try await postgres.transaction(logger: caller.logger) { connection -> Bool in
             guard let userId = try await emailTokens.consume(request.token, purpose: .verifyEmail, on: connection) else { return false }
             try await users.markEmailVerified(userId: userId, on: connection)
             return true
@@ -142,7 +142,7 @@ public struct AccountService: Sendable {
         guard let user = try await users.find(email: email), !user.emailVerified, user.status == .active else { return }
         // At most one verification email a minute per account.
         guard try await redis.set("auth:resend:\(user.id.uuidString.lowercased())", "1", expiration: .seconds(60), condition: .ifNotExists) else { return }
-        try await postgres.withTransaction(logger: caller.logger) { connection in
+        try await postgres.transaction(logger: caller.logger) { connection in
             try await sendVerificationEmail(to: user, caller: caller, on: connection)
         }
     }
@@ -157,7 +157,7 @@ public struct AccountService: Sendable {
         }
         guard let user = try await users.find(email: email), user.status == .active else { return }
         guard try await redis.set("auth:reset:\(user.id.uuidString.lowercased())", "1", expiration: .seconds(60), condition: .ifNotExists) else { return }
-        try await postgres.withTransaction(logger: caller.logger) { connection in
+        try await postgres.transaction(logger: caller.logger) { connection in
             let token = try await emailTokens.issue(userId: user.id, purpose: .resetPassword, lifetime: config.resetPasswordLifetime, on: connection)
             let event = EventEnvelope(type: EventType.emailRequested, requestId: caller.requestId, payload: EmailRequestedEvent(
                 to: user.email, template: "password-reset",
@@ -174,7 +174,7 @@ public struct AccountService: Sendable {
             throw APIError.badRequest("This reset link is invalid or has expired", code: .tokenInvalid)
         }
         let hash = try await hashPassword(request.password, checkingPolicyFor: nil)
-        let ended: [UUID]? = try await postgres.withTransaction(logger: caller.logger) { connection in
+        let ended: [UUID]? = try await postgres.transaction(logger: caller.logger) { connection in
             guard let userId = try await emailTokens.consume(request.token, purpose: .resetPassword, on: connection) else { return nil }
             try await users.setPassword(userId: userId, hash: hash, on: connection)
             // The reset link reached the inbox: the address is proven.

@@ -154,7 +154,7 @@ struct OAuthFlow: Sendable {
         let email = profile.email.flatMap(Credentials.normalizeEmail)
         let verified = profile.emailVerified ?? provider.emailsAreVerified
         let users = accounts.users
-        let user: User = try await accounts.postgres.withTransaction(logger: caller.logger) { connection in
+        let user: User = try await accounts.postgres.transaction(logger: caller.logger) { connection in
             if let linked = try await users.user(forProvider: provider.name, subject: subject, on: connection) { return linked }
             guard let email else {
                 throw APIError(.unprocessableContent, code: .oauthFailed, message: "\(provider.name) did not share an email address; allow email access and try again")

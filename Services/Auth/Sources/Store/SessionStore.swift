@@ -25,7 +25,7 @@ public struct SessionStore: Sendable {
         let sessionId = UUID()
         let token = OpaqueToken.generate()
         let expires = Date().addingTimeInterval(refreshLifetime)
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO auth.sessions (id, user_id, expires_at, user_agent, ip)
@@ -59,7 +59,7 @@ public struct SessionStore: Sendable {
     public func rotate(refreshToken: String) async throws -> RotationResult {
         guard OpaqueToken.looksValid(refreshToken) else { return .invalid }
         let hash = Data(OpaqueToken.hash(refreshToken))
-        let result: RotationResult = try await client.withTransaction(logger: logger) { connection in
+        let result: RotationResult = try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 SELECT rt.id, rt.session_id, rt.user_id, rt.expires_at, rt.used_at, s.revoked_at
@@ -108,7 +108,7 @@ public struct SessionStore: Sendable {
     public func end(refreshToken: String, reason: String) async throws -> UUID? {
         guard OpaqueToken.looksValid(refreshToken) else { return nil }
         let hash = Data(OpaqueToken.hash(refreshToken))
-        let found: (UUID, UUID)? = try await client.withTransaction(logger: logger) { connection in
+        let found: (UUID, UUID)? = try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT session_id, user_id FROM auth.refresh_tokens WHERE token_hash = \(hash)", logger: logger
             )

@@ -28,8 +28,8 @@ public struct SigningKeyStore: Sendable {
     /// Instances starting together take a transaction-scoped advisory lock,
     /// so exactly one of them creates it.
     public func ensureCurrentKey(rotation: TimeInterval) async throws {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(727_001)", logger: logger)
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(727001)", logger: logger)
             let rows = try await connection.query("SELECT max(created_at) FROM auth.signing_keys", logger: logger)
             var newest: Date?
             for try await date in rows.decode(Date?.self) { newest = date }

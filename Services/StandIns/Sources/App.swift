@@ -1,0 +1,33 @@
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// Configuration of the local stand-ins for internet providers.
+public struct StandInsConfig: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: String
+    public var oauthClients: [String: [OAuthStandIn.Client]]
+
+    public init(settings: Settings = Settings()) throws {
+        host = settings.string("HOST", default: "127.0.0.1")
+        port = try settings.int("PORT", default: 4010)
+        logLevel = settings.string("LOG_LEVEL", default: "info")
+        oauthClients = [
+            "google": [.init(id: settings.string("GOOGLE_CLIENT_ID", default: "trusttrade-dev"), secret: settings.string("GOOGLE_CLIENT_SECRET", default: "dev-google-secret"))],
+            "facebook": [.init(id: settings.string("FACEBOOK_CLIENT_ID", default: "trusttrade-dev"), secret: settings.string("FACEBOOK_CLIENT_SECRET", default: "dev-facebook-secret"))],
+        ]
+    }
+}
+
+public func buildStandIns(config: StandInsConfig, logger: Logger? = nil) -> some ApplicationProtocol {
+    let logger = logger ?? ServiceRuntime.logger("standins", level: config.logLevel)
+    let router = Router.service(AppRequestContext.self)
+    router.addOperationalRoutes(service: "standins", checks: [])
+    OAuthRoutes(standIn: OAuthStandIn(clients: config.oauthClients)).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "standins"),
+        logger: logger
+    )
+}
