@@ -31,7 +31,12 @@ public enum TestEnvironment {
             database: components.path.split(separator: "/").first.map(String.init), tls: .disable
         )
         let logger = Logger(label: "test-db")
-        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+        } catch {
+            throw TestSetupError("cannot connect to \(databaseURL): \(String(reflecting: error))")
+        }
         defer { Task { try? await connection.close() } }
         do {
             _ = try await connection.query("CREATE DATABASE \(unescaped: name)", logger: logger)

@@ -86,7 +86,9 @@ struct AuthController {
 
     /// Plain JWKS (not the envelope): standard JWT libraries read it as is.
     @Sendable func jwks(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let data = try JSONEncoder().encode(try await issuer.publicKeys())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(try await issuer.publicKeys())
         return Response(
             status: .ok,
             headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],

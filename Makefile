@@ -1,0 +1,36 @@
+# TrustTrade backend. `make` alone prints this help.
+SHELL := /bin/bash
+CONFIG ?= debug
+
+.DEFAULT_GOAL := help
+.PHONY: help run test build bench-redis clean deps
+
+help: ## Show this help
+	@echo "TrustTrade backend"
+	@echo
+	@echo "  make run          build and start PostgreSQL, Redis and every built service (Ctrl-C stops all)"
+	@echo "  make test         build and run the test suite against throwaway PostgreSQL/Redis"
+	@echo "                    (TEST_FILTER=<regex> to run a subset)"
+	@echo "  make build        swift build (CONFIG=debug|release, default debug)"
+	@echo "  make bench-redis  run the Redis client benchmark (scripts/bench-redis.sh)"
+	@echo "  make deps         install missing Debian packages (redis, hiredis, pkg-config)"
+	@echo "  make clean        stop local servers and remove .build and .data"
+
+run: ## Run the whole system locally
+	@bash scripts/run.sh
+
+test: ## Run the tests
+	@bash scripts/test.sh
+
+build: deps ## Compile all targets
+	swift build -c $(CONFIG)
+
+bench-redis: ## Redis client benchmark
+	@bash scripts/bench-redis.sh
+
+deps: ## Install missing system packages
+	@bash scripts/install-deps.sh
+
+clean: ## Remove build output and local data
+	@if [ -d .data ]; then bash scripts/services.sh stop .data || true; fi
+	rm -rf .build .data

@@ -1,0 +1,480 @@
+import Foundation
+import Redis
+import XCTest
+
+/// Integration tests against a real Redis: `REDIS_URL` (default redis://127.0.0.1:6379).
+/// Every test uses its own key prefix, so suites may run in parallel against one server.
+final class RedisClientTests: XCTestCase {
+    static var url: String { ProcessInfo.processInfo.environment["REDIS_URL"] ?? "redis://127.0.0.1:6379" }
+
+    var prefix = ""
+    var client: RedisClient!
+
+    override func setUp() async throws {
+        prefix = "test:\(UUID().uuidString):"
+        client = try RedisClient(url: Self.url)
+    }
+
+    override func tearDown() async throws {
+        if let client {
+            if let keys = try? await client.send(["KEYS", .string(prefix + "*")]).array?.compactMap(\.string), !keys.isEmpty {
+                _ = try? await client.del(keys)
+            }
+            await client.close()
+        }
+        client = nil
+    }
+
+    func key(_ name: String) -> String { prefix + name }
+
+    // MARK: replies
+
+    func testTypedReplies() async throws {
+        assertEq(try await client.send("PING"), .simpleString("PONG"))
+        assertEq(try await client.send("SET", .string(key("s")), "hello"), .simpleString("OK"))
+        assertEq(try await client.send("GET", .string(key("s"))), .bulkString(Array("hello".utf8)))
+        assertEq(try await client.send("GET", .string(key("missing"))), .null)
+        assertTrue(try await client.send("GET", .string(key("missing"))).isNull)
+        assertEq(try await client.send("INCR", .string(key("n"))), .integer(1))
+        assertEq(try await client.send("INCRBY", .string(key("n")), 41).int, 42)
+        assertEq(try await client.send("SET", .string(key("empty")), ""), .simpleString("OK"))
+        assertEq(try await client.send("GET", .string(key("empty"))), .bulkString([]))
+        assertEq(try await client.send("LRANGE", .string(key("nolist")), 0, -1), .array([]))
+
+        // nested arrays with nil inside (Lua false -> nil)
+        let nested = try await client.eval("return {1, 'a', {2, {'b', false}}, false}")
+        XCTAssertEqual(
+            nested,
+            .array([
+                .integer(1), .bulkString(Array("a".utf8)),
+                .array([.integer(2), .array([.bulkString(Array("b".utf8))])]),
+            ]))
+        // (Lua truncates a table at the first nil, hence the shape above.)
+        let withNil = try await client.send("MGET", .string(key("s")), .string(key("missing")), .string(key("n")))
+        XCTAssertEqual(withNil.array?.count, 3)
+        XCTAssertEqual(withNil.array?[0].string, "hello")
+        XCTAssertEqual(withNil.array?[1], .null)
+        XCTAssertEqual(withNil.array?[2].int, 42)
+
+        // status vs error vs raw error value
+        let raw = try await client.sendRaw(["LPUSH", .string(key("s")), "x"])
+        guard case .error(.server(let message)) = raw else { return XCTFail("expected error value, got \(raw)") }
+        XCTAssertTrue(message.hasPrefix("WRONGTYPE"), message)
+        XCTAssertEqual(raw.errorValue?.serverErrorCode, "WRONGTYPE")
+    }
+
+    func testBinarySafeBulkStrings() async throws {
+        let bytes: [UInt8] = [0, 13, 10, 0xFF, 0, 65, 13, 10, 36, 45, 49, 13, 10] + Array(0...255)
+        assertTrue(try await client.set(key("bin"), bytes: bytes))
+        assertEq(try await client.getBytes(key("bin")), bytes)
+        // binary key too
+        let binKey: [UInt8] = Array(key("k\r\n\0").utf8)
+        _ = try await client.send(["SET", .bytes(binKey), .bytes(bytes)])
+        assertEq(try await client.send(["GET", .bytes(binKey)]), .bulkString(bytes))
+        _ = try await client.send(["DEL", .bytes(binKey)])
+        // a large value split over many reads
+        let big = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try await client.set(key("big"), bytes: big)
+        assertEq(try await client.getBytes(key("big")), big)
+        // unicode
+        try await client.set(key("u"), "héllo wörld ✓ \r\n end")
+        assertEq(try await client.get(key("u")), "héllo wörld ✓ \r\n end")
+    }
+
+    func testServerErrorIsThrown() async throws {
+        try await client.set(key("str"), "x")
+        do {
+            _ = try await client.send(["LPUSH", .string(key("str")), "y"])
+            XCTFail("expected an error")
+        } catch let error as RedisError {
+            guard case .server(let m) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(m.hasPrefix("WRONGTYPE"))
+        }
+        do {
+            _ = try await client.send("NOSUCHCOMMAND", "a")
+            XCTFail("expected an error")
+        } catch RedisError.server(let m) {
+            XCTAssertTrue(m.hasPrefix("ERR"), m)
+        }
+        do {
+            _ = try await client.incr(key("str"))
+            XCTFail("expected an error")
+        } catch RedisError.server(let m) {
+            XCTAssertTrue(m.contains("not an integer"), m)
+        }
+        // the connection is still fine afterwards
+        assertEq(try await client.ping(), "PONG")
+    }
+
+    // MARK: pipelining + concurrency
+
+    func testPipelineOf1000KeepsOrder() async throws {
+        var commands: [[RedisArgument]] = []
+        for i in 0..<1000 {
+            switch i % 3 {
+            case 0: commands.append(["SET", .string(key("p\(i)")), .string("v\(i)")])
+            case 1: commands.append(["ECHO", .string("e\(i)")])
+            default: commands.append(["INCRBY", .string(key("counter")), RedisArgument(i)])
+            }
+        }
+        let replies = try await client.pipeline(commands)
+        XCTAssertEqual(replies.count, 1000)
+        var sum: Int64 = 0
+        for (i, r) in replies.enumerated() {
+            switch i % 3 {
+            case 0: XCTAssertEqual(r, .simpleString("OK"))
+            case 1: XCTAssertEqual(r.string, "e\(i)")
+            default:
+                sum += Int64(i)
+                XCTAssertEqual(r, .integer(sum))
+            }
+        }
+        // an error in the middle of a pipeline is a value; the rest still arrives
+        let mixed = try await client.pipeline([
+            ["SET", .string(key("m")), "1"], ["LPUSH", .string(key("m")), "x"], ["GET", .string(key("m"))],
+        ])
+        XCTAssertEqual(mixed[0], .simpleString("OK"))
+        XCTAssertEqual(mixed[1].errorValue?.serverErrorCode, "WRONGTYPE")
+        XCTAssertEqual(mixed[2].string, "1")
+        assertEq(try await client.pipeline([[RedisArgument]]()), [])
+        // [String] overload
+        let strs = try await client.pipeline([["ECHO", "a"], ["ECHO", "b"]])
+        XCTAssertEqual(strs.map(\.string), ["a", "b"])
+    }
+
+    func testConcurrentUseFrom50Tasks() async throws {
+        let client = self.client!
+        let prefix = self.prefix
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<50 {
+                group.addTask {
+                    for i in 0..<100 {
+                        try await client.incr(prefix + "shared")
+                        try await client.set(prefix + "t\(t)", "\(i)")
+                        let v = try await client.get(prefix + "t\(t)")
+                        XCTAssertEqual(v, "\(i)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        assertEq(try await client.get(key("shared")), "5000")
+    }
+
+    // MARK: configuration, AUTH, SELECT
+
+    func testURLParsing() throws {
+        var c = try RedisConfiguration(url: "redis://:s3cr%40t@cache.internal:6380/3")
+        XCTAssertEqual(c.host, "cache.internal")
+        XCTAssertEqual(c.port, 6380)
+        XCTAssertNil(c.username)
+        XCTAssertEqual(c.password, "s3cr@t")
+        XCTAssertEqual(c.database, 3)
+        XCTAssertEqual(c.redactedURL, "redis://:***@cache.internal:6380/3")
+
+        c = try RedisConfiguration(url: "redis://app:pw@10.0.0.1")
+        XCTAssertEqual(c.username, "app")
+        XCTAssertEqual(c.password, "pw")
+        XCTAssertEqual(c.port, 6379)
+        XCTAssertEqual(c.database, 0)
+
+        c = try RedisConfiguration(url: "redis://localhost")
+        XCTAssertEqual(c.host, "localhost")
+        XCTAssertNil(c.password)
+
+        c = try RedisConfiguration(url: "redis://[::1]:7000/2?poolSize=9")
+        XCTAssertEqual(c.host, "::1")
+        XCTAssertEqual(c.port, 7000)
+        XCTAssertEqual(c.database, 2)
+        XCTAssertEqual(c.poolSize, 9)
+
+        c = try RedisConfiguration(url: "redis://h:1?db=5")
+        XCTAssertEqual(c.database, 5)
+
+        XCTAssertThrowsError(try RedisConfiguration(url: "http://x"))
+        XCTAssertThrowsError(try RedisConfiguration(url: "redis://h:notaport"))
+        XCTAssertThrowsError(try RedisConfiguration(url: "redis://h/db"))
+        XCTAssertThrowsError(try RedisConfiguration(url: "localhost:6379"))
+    }
+
+    func testAuthAndSelectFromURL() async throws {
+        var config = try RedisConfiguration(url: Self.url)
+        let dbA = config.database == 3 ? 3 : (config.database == 0 ? 3 : config.database)
+        let dbB = dbA == 0 ? 3 : 0
+        config.database = dbA
+        let a = RedisClient(configuration: config)
+        config.database = dbB
+        let b = RedisClient(configuration: config)
+        try await a.set(key("db"), "in \(dbA)")
+        assertEq(try await a.get(key("db")), "in \(dbA)")
+        assertNil(try await b.get(key("db")), "key set in db \(dbA) must not be visible in db \(dbB)")
+        let info = try await a.send("CLIENT", "INFO").string ?? ""
+        XCTAssertTrue(info.contains("db=\(dbA)"), info)
+        try await a.del(key("db"))
+        await a.close()
+        await b.close()
+    }
+
+    func testWrongPasswordGivesClearError() async throws {
+        var config = try RedisConfiguration(url: Self.url)
+        config.password = "wrong-\(UUID().uuidString)"
+        let bad = RedisClient(configuration: config)
+        do {
+            _ = try await bad.ping()
+            XCTFail("expected authentication failure")
+        } catch RedisError.authenticationFailed(let message) {
+            XCTAssertFalse(message.isEmpty)
+        }
+        // stays failing (backoff) with the same clear error, never hangs
+        do {
+            _ = try await bad.ping()
+            XCTFail("expected authentication failure")
+        } catch RedisError.authenticationFailed {
+        }
+        await bad.close()
+        do {
+            _ = try await bad.ping()
+            XCTFail("expected clientClosed")
+        } catch RedisError.clientClosed {
+        }
+    }
+
+    func testConnectionRefusedGivesClearError() async throws {
+        let port = try await freePort()
+        let c = try RedisClient(url: "redis://127.0.0.1:\(port)")
+        do {
+            _ = try await c.ping()
+            XCTFail("expected connection failure")
+        } catch RedisError.connectionFailed(let message) {
+            XCTAssertTrue(message.contains("127.0.0.1:\(port)"), message)
+        }
+        await c.close()
+    }
+
+    // MARK: helpers
+
+    func testCommandHelpers() async throws {
+        assertTrue(try await client.set(key("a"), "1", expiration: .seconds(100)))
+        assertFalse(try await client.set(key("a"), "2", condition: .ifNotExists))
+        assertEq(try await client.get(key("a")), "1")
+        assertFalse(try await client.set(key("b"), "2", condition: .ifExists))
+        assertTrue(try await client.set(key("b"), "2", expiration: .milliseconds(100_000), condition: .ifNotExists))
+        let ttl = try await client.ttl(key("a"))
+        XCTAssertTrue((90...100).contains(ttl), "\(ttl)")
+        assertEq(try await client.ttl(key("nope")), -2)
+        assertTrue(try await client.expire(key("b"), seconds: 50))
+        assertEq(try await client.exists(key("a"), key("b"), key("c")), 2)
+        assertEq(try await client.del(key("a"), key("c")), 1)
+        assertEq(try await client.incr(key("i")), 1)
+        assertEq(try await client.incrBy(key("i"), 9), 10)
+        assertEq(try await client.decr(key("i")), 9)
+
+        assertEq(try await client.hset(key("h"), "f1", "v1"), 1)
+        assertEq(try await client.hset(key("h"), fields: ["f2": "v2", "f3": "v3"]), 2)
+        assertEq(try await client.hget(key("h"), "f2"), "v2")
+        assertNil(try await client.hget(key("h"), "zz"))
+        assertEq(try await client.hgetall(key("h")), ["f1": "v1", "f2": "v2", "f3": "v3"])
+        assertEq(try await client.hincrBy(key("h"), "n", 5), 5)
+        assertEq(try await client.hdel(key("h"), "f1", "n"), 2)
+
+        assertEq(try await client.sadd(key("set"), "a", "b", "c", "a"), 3)
+        assertEq(Set(try await client.smembers(key("set"))), ["a", "b", "c"])
+        assertTrue(try await client.sismember(key("set"), "b"))
+        assertEq(try await client.srem(key("set"), "b"), 1)
+        assertEq(try await client.scard(key("set")), 2)
+
+        assertEq(try await client.zadd(key("z"), score: 2, member: "two"), 1)
+        assertEq(try await client.zadd(key("z"), [(1, "one"), (3.5, "three")]), 2)
+        assertEq(try await client.zrange(key("z"), start: 0, stop: -1), ["one", "two", "three"])
+        assertEq(try await client.zrangeByScore(key("z"), min: "(1", max: "+inf"), ["two", "three"])
+        assertEq(try await client.zscore(key("z"), "three"), 3.5)
+        assertNil(try await client.zscore(key("z"), "none"))
+        assertEq(try await client.zcard(key("z")), 3)
+
+        assertEq(try await client.rpush(key("l"), "b", "c"), 2)
+        assertEq(try await client.lpush(key("l"), "a"), 3)
+        assertEq(try await client.lrange(key("l"), 0, -1), ["a", "b", "c"])
+        assertEq(try await client.lpop(key("l")), "a")
+        assertEq(try await client.rpop(key("l")), "c")
+        assertEq(try await client.llen(key("l")), 1)
+        assertEq(try await client.mget([key("b"), key("none")]), ["2", nil])
+    }
+
+    // MARK: Lua
+
+    func testScriptSha1MatchesServer() async throws {
+        let script = RedisScript("return redis.call('GET', KEYS[1])")
+        assertEq(try await client.scriptLoad(script.source), script.sha1)
+        XCTAssertEqual(RedisScript("").sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+    }
+
+    func testEvalshaFallsBackToEvalOnNoscript() async throws {
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1]) + \(Int.random(in: 0..<1_000_000)) * 0")
+        assertEq(try await client.run(script, keys: [key("lua")], args: ["5"]), .integer(5))
+        // now cached: EVALSHA works directly
+        assertEq(try await client.evalsha(script.sha1, keys: [key("lua")], args: ["1"]), .integer(6))
+        _ = try await client.send("SCRIPT", "FLUSH")
+        do {
+            _ = try await client.evalsha(script.sha1, keys: [key("lua")], args: ["1"])
+            XCTFail("expected NOSCRIPT")
+        } catch let e as RedisError {
+            XCTAssertEqual(e.serverErrorCode, "NOSCRIPT")
+        }
+        assertEq(try await client.run(script, keys: [key("lua")], args: ["4"]), .integer(10))
+        // script errors are thrown, not retried
+        do {
+            _ = try await client.run(RedisScript("return redis.call('NOPE')"))
+            XCTFail("expected a script error")
+        } catch RedisError.server {
+        }
+    }
+
+    // MARK: blocking commands
+
+    func testBlockingPopOnDedicatedConnectionDoesNotDelayOthers() async throws {
+        var config = try RedisConfiguration(url: Self.url)
+        config.poolSize = 1  // a single shared connection: BLPOP on it would stall everything
+        let client = RedisClient(configuration: config)
+        let queue = key("queue")
+        let popper = Task { try await client.blpop([queue], timeout: 10) }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let start = ContinuousClock.now
+        for i in 0..<200 {
+            try await client.set(key("x"), "\(i)")
+        }
+        assertEq(try await client.get(key("x")), "199")
+        let elapsed = ContinuousClock.now - start
+        XCTAssertLessThan(elapsed, .seconds(2), "shared connection was blocked for \(elapsed)")
+        try await client.rpush(queue, "job-1")
+        let popped = try await popper.value
+        XCTAssertEqual(popped?.key, queue)
+        XCTAssertEqual(popped?.value, "job-1")
+        // timeout → nil
+        assertNil(try await client.blpop([key("empty")], timeout: 0.1))
+        // dedicated connection with helpers
+        let n = try await client.withDedicatedConnection { conn -> Int in
+            try await conn.rpush(queue, "a", "b")
+            return try await conn.llen(queue)
+        }
+        XCTAssertEqual(n, 2)
+        assertEq(try await client.brpoplpush(queue, key("dst"), timeout: 1), "b")
+        try await client.zadd(key("zq"), score: 7, member: "m")
+        let z = try await client.bzpopmin([key("zq")], timeout: 1)
+        XCTAssertEqual(z?.member, "m")
+        XCTAssertEqual(z?.score, 7)
+        await client.close()
+    }
+
+    func testCancellingBlockingCommandClosesItsConnection() async throws {
+        let popper = Task { [client, prefix] in try await client!.blpop([prefix + "never"], timeout: 0) }
+        try await Task.sleep(nanoseconds: 100_000_000)
+        popper.cancel()
+        do {
+            _ = try await popper.value
+            XCTFail("expected an error")
+        } catch {}
+        assertEq(try await client.ping(), "PONG")
+    }
+
+    // MARK: pub/sub
+
+    func testPubSub() async throws {
+        let channel = key("chan")
+        let sub = try await client.subscribe(channels: [channel])
+        let receiver = Task { () -> [String] in
+            var got: [String] = []
+            for try await m in sub {
+                XCTAssertEqual(m.channel, channel)
+                got.append(m.string)
+                if got.count == 3 { break }
+            }
+            return got
+        }
+        assertEq(try await client.publish(channel, "one"), 1)
+        try await client.publish(channel, bytes: Array("two\r\n\0".utf8))
+        try await client.publish(channel, "three")
+        let got = try await receiver.value
+        XCTAssertEqual(got, ["one", "two\r\n\0", "three"])
+        await sub.close()
+        assertEq(try await client.publish(channel, "nobody"), 0)
+
+        // patterns
+        let psub = try await client.psubscribe(patterns: [key("news.*")])
+        try await psub.subscribe([key("plain")])
+        try await client.publish(key("news.sport"), "goal")
+        try await client.publish(key("plain"), "hi")
+        var iterator = psub.makeAsyncIterator()
+        let m1 = try await iterator.next()
+        XCTAssertEqual(m1?.channel, key("news.sport"))
+        XCTAssertEqual(m1?.pattern, key("news.*"))
+        XCTAssertEqual(m1?.string, "goal")
+        let m2 = try await iterator.next()
+        XCTAssertEqual(m2?.channel, key("plain"))
+        XCTAssertNil(m2?.pattern)
+        try await psub.unsubscribe([key("plain")])
+        assertEq(try await client.publish(key("plain"), "x"), 0)
+        await psub.close()
+        let end = try await iterator.next()
+        XCTAssertNil(end)
+    }
+
+    // MARK: timeouts
+
+    func testCommandTimeoutClosesConnection() async throws {
+        var config = try RedisConfiguration(url: Self.url)
+        config.commandTimeout = .milliseconds(200)
+        config.poolSize = 1
+        let c = RedisClient(configuration: config)
+        do {
+            _ = try await c.send("DEBUG", "SLEEP", "1")
+            XCTFail("expected timeout")
+        } catch RedisError.timeout {
+        } catch RedisError.server(let m) {
+            throw XCTSkip("DEBUG not allowed on this server: \(m)")
+        }
+        // the pool replaces the connection
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        assertEq(try await c.ping(), "PONG")
+        await c.close()
+    }
+}
+
+// MARK: - helpers
+
+func freePort() async throws -> Int {
+    #if canImport(Glibc)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+    let fd = socket(AF_INET, SOCK_STREAM, 0)
+    #endif
+    guard fd >= 0 else { throw XCTSkip("socket() failed") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    guard bound == 0 else { throw XCTSkip("bind() failed") }
+    let named = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    guard named == 0 else { throw XCTSkip("getsockname() failed") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+// XCTAssert* take autoclosures, which cannot `await`; these evaluate eagerly.
+func assertEq<T: Equatable>(_ a: T, _ b: T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a, b, message, file: file, line: line)
+}
+func assertTrue(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(a, message, file: file, line: line)
+}
+func assertFalse(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertFalse(a, message, file: file, line: line)
+}
+func assertNil<T>(_ a: T?, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertNil(a, message, file: file, line: line)
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# `make test`: throwaway PostgreSQL + Redis on free ports in a temp folder,
+# then `swift build --build-tests` and `swift test`. Servers and folder are
+# removed on exit, whatever happens (failure, Ctrl-C, TERM).
+#
+# Environment:
+#   TEST_FILTER=<regex>   passed to `swift test --filter`
+#   TEST_PARALLEL=0       run `swift test` without --parallel
+#   TEST_WORKERS=N        --num-workers for the parallel run (default 2)
+#   SWIFTPM_FLAGS="..."   extra flags for both swift build and swift test
+#                         (e.g. "--scratch-path .build-ci")
+# Tests get DATABASE_URL (they create their own databases from it) and
+# REDIS_URL (they use their own db numbers / key prefixes).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash scripts/install-deps.sh
+
+# Two free TCP ports on 127.0.0.1 (bound together so they differ).
+free_ports() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 - <<'PY'
+import socket
+socks = []
+for _ in range(2):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+    else
+        local p found=()
+        for p in $(seq 20000 60000 | shuf); do
+            if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+                found+=("$p")
+                [ "${#found[@]}" -eq 2 ] && break
+            fi
+        done
+        echo "${found[*]}"
+    fi
+}
+read -r PG_PORT REDIS_PORT < <(free_ports)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/trusttrade-test.XXXXXX")
+
+cleaned=no
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ "$cleaned" = no ]; then
+        cleaned=yes
+        echo "== test: stopping PostgreSQL and Redis, removing $tmp"
+        bash "$root/scripts/services.sh" stop "$tmp" "$PG_PORT" "$REDIS_PORT" || true
+        rm -rf "$tmp"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "== test: PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT, data in $tmp"
+SERVICES_MODE="test" bash scripts/services.sh start "$tmp" "$PG_PORT" "$REDIS_PORT"
+eval "$(bash scripts/services.sh env "$tmp" "$PG_PORT" "$REDIS_PORT")"
+export DATABASE_URL REDIS_URL
+echo "== test: DATABASE_URL=$DATABASE_URL"
+echo "== test: REDIS_URL=$REDIS_URL"
+
+# A test-only hook: run something else instead of swift (used to check this
+# script's own start/stop/cleanup without a Swift build).
+if [ -n "${TEST_COMMAND:-}" ]; then
+    echo "== test: running TEST_COMMAND: $TEST_COMMAND"
+    set +e
+    bash -c "$TEST_COMMAND"
+    rc=$?
+    set -e
+    exit "$rc"
+fi
+
+# shellcheck disable=SC2206
+spm_flags=(${SWIFTPM_FLAGS:-})
+filter=()
+if [ -n "${TEST_FILTER:-}" ]; then
+    filter=(--filter "$TEST_FILTER")
+fi
+
+echo "== test: swift build --build-tests"
+swift build --build-tests "${spm_flags[@]}"
+
+log=$tmp/swift-test.log
+rc=0
+if [ "${TEST_PARALLEL:-1}" != 0 ]; then
+    echo "== test: swift test --parallel --num-workers ${TEST_WORKERS:-2} ${filter[*]}"
+    set +e
+    swift test --skip-build --parallel --num-workers "${TEST_WORKERS:-2}" "${spm_flags[@]}" "${filter[@]}" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    # If the parallel runner itself broke (it crashed or ran nothing) rather
+    # than a test failing, run the suite again the plain way.
+    if [ "$rc" -ne 0 ] && ! grep -Eq \
+        'error: -\[|: error: |failed \(|recorded an issue|Test run with .* failed|Executed .* with [1-9][0-9]* failures?' "$log"; then
+        echo "== test: the parallel runner failed without a test failure; rerunning with plain swift test"
+        rc=0
+        swift test --skip-build "${spm_flags[@]}" "${filter[@]}" || rc=$?
+    fi
+else
+    echo "== test: swift test ${filter[*]}"
+    swift test --skip-build "${spm_flags[@]}" "${filter[@]}" || rc=$?
+fi
+
+echo "== test: swift test exited with $rc"
+exit "$rc"
