@@ -128,7 +128,10 @@ let package = Package(
             name: "ServiceKitTests",
             dependencies: [
                 "ServiceKit",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ServiceKitTests"
         ),
