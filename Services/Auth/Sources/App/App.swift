@@ -60,7 +60,7 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [postgres, RedisService(redis), PeriodicTask(every: .seconds(300), logger: logger) { await issuer.maintain() }],
+        services: [postgres, RedisService(redis), PeriodicTask(every: .seconds(60), logger: logger) { await issuer.maintain() }],
         logger: logger
     )
     app.beforeServerStarts {

@@ -19,9 +19,11 @@ public struct PublicJWKS: Codable, Sendable, Equatable {
     public var keys: [PublicJWK]
 }
 
-/// Signs access tokens with the newest key and publishes the newest two, so
-/// tokens signed just before a rotation still verify. Reloads from the
-/// database periodically so every instance follows a rotation.
+/// Publishes the newest keys (next, current, previous) and signs with the
+/// newest key that has been published for a while, so verifiers with a cached
+/// JWKS already know a key before the first token signed with it arrives, and
+/// tokens signed before a rotation still verify. Reloads from the database
+/// periodically so every instance follows a rotation.
 public actor TokenIssuer: JWKSSource {
     let store: SigningKeyStore
     let issuer: String
@@ -33,6 +35,9 @@ public actor TokenIssuer: JWKSSource {
     private var currentKid: String?
     private var jwks = PublicJWKS(keys: [])
     private var loadedAt: ContinuousClock.Instant?
+    /// How long a new key is only published before it signs: longer than
+    /// any verifier's JWKS cache refresh.
+    static let publicationDelay: TimeInterval = 120
 
     public init(store: SigningKeyStore, issuer: String, audience: String, accessTokenLifetime: TimeInterval, rotation: TimeInterval, logger: Logger) {
         self.store = store
@@ -50,12 +55,15 @@ public actor TokenIssuer: JWKSSource {
     }
 
     public func reload() async throws {
-        let keys = try await store.recentKeys()
-        guard let newest = keys.first else { throw APIError.unavailable("No signing key") }
+        let keys = try await store.recentKeys(limit: 3)
+        let published = Date().addingTimeInterval(-Self.publicationDelay)
+        guard let signing = keys.first(where: { $0.createdAt <= published }) ?? keys.last else {
+            throw APIError.unavailable("No signing key")
+        }
         let collection = JWTKeyCollection()
-        await collection.add(eddsa: EdDSA.PrivateKey(backing: try store.unseal(newest)), kid: JWKIdentifier(string: newest.kid))
+        await collection.add(eddsa: EdDSA.PrivateKey(backing: try store.unseal(signing)), kid: JWKIdentifier(string: signing.kid))
         signer = collection
-        currentKid = newest.kid
+        currentKid = signing.kid
         jwks = PublicJWKS(keys: keys.map { PublicJWK(x: Base64URL.encode($0.publicKey), kid: $0.kid) })
         loadedAt = .now
     }
