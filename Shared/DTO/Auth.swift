@@ -67,7 +67,7 @@ public struct VerifyEmailRequest: Codable, Sendable {
 // MARK: Responses
 
 public struct UserDTO: Codable, Sendable, Equatable {
-    public var id: UUID
+    @LowercaseUUID public var id: UUID
     public var email: String
     public var fullName: String
     public var phone: String?
@@ -134,7 +134,7 @@ public struct OAuthStartResponse: Codable, Sendable {
 
 /// Published when an account is created, so other services make their rows.
 public struct UserRegisteredEvent: Codable, Sendable, Equatable {
-    public var userId: UUID
+    @LowercaseUUID public var userId: UUID
     public var email: String
     public var fullName: String
     public var phone: String?
@@ -162,7 +162,7 @@ public struct EmailRequestedEvent: Codable, Sendable, Equatable {
 
 /// The envelope of every event on the queue (job data): DESIGN "Events".
 public struct EventEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
-    public var eventId: UUID
+    @LowercaseUUID public var eventId: UUID
     public var type: String
     public var occurredAt: String
     public var requestId: String?
@@ -185,7 +185,7 @@ public enum EventType {
 
 /// The verified identity of a request, as the access token states it.
 public struct Identity: Codable, Sendable, Equatable {
-    public var userId: UUID
+    @LowercaseUUID public var userId: UUID
     public var email: String
     public var userType: UserType
     public var sessionId: String

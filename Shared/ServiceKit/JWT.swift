@@ -25,8 +25,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.sid = identity.sessionId
         self.iss = IssuerClaim(value: issuer)
         self.aud = AudienceClaim(value: audience)
-        self.iat = IssuedAtClaim(value: issuedAt)
-        self.exp = ExpirationClaim(value: expiresAt)
+        // Whole seconds: NumericDate as most JWT libraries write and expect it.
+        self.iat = IssuedAtClaim(value: Date(timeIntervalSince1970: issuedAt.timeIntervalSince1970.rounded(.down)))
+        self.exp = ExpirationClaim(value: Date(timeIntervalSince1970: expiresAt.timeIntervalSince1970.rounded(.down)))
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {

@@ -227,7 +227,7 @@ final class AuthFlowTests: XCTestCase {
             let userId = try XCTUnwrap((tokens["user"] as? [String: Any])?["id"] as? String)
             let queues = try await AuthHarness.withClient(dbURL) { pg in
                 let rows = try await pg.query(
-                    "SELECT queue FROM auth.outbox WHERE event_type = 'user.registered' AND lower(payload->'payload'->>'userId') = \(userId.lowercased()) AND payload->'payload'->>'email' = \(email) ORDER BY queue",
+                    "SELECT queue FROM auth.outbox WHERE event_type = 'user.registered' AND payload->'payload'->>'userId' = \(userId) AND payload->'payload'->>'email' = \(email) ORDER BY queue",
                     logger: .init(label: "t")
                 )
                 var queues: [String] = []

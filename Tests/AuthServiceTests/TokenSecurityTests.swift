@@ -31,7 +31,8 @@ final class TokenSecurityTests: XCTestCase {
             XCTAssertEqual(header["alg"] as? String, "EdDSA")
             let claims = try JSONSerialization.jsonObject(with: Base64URL.decode(String(access.split(separator: ".")[1]))!) as! [String: Any]
             let sid = try XCTUnwrap(claims["sid"] as? String)
-            XCTAssertEqual(claims["sub"] as? String, (user["id"] as? String)?.lowercased())
+            XCTAssertEqual(claims["sub"] as? String, user["id"] as? String, "ids are lower case everywhere")
+            XCTAssertEqual(claims["exp"] as? Int, (claims["exp"] as? Double).map { Int($0) }, "NumericDate in whole seconds")
             XCTAssertEqual(claims["userType"] as? String, "consumer")
             XCTAssertEqual(claims["iss"] as? String, "https://api.trusttrade.ph")
             XCTAssertNotNil(claims["exp"])
