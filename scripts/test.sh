@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 bash scripts/install-deps.sh
+bash scripts/install-python-test-deps.sh
 
 # Two free TCP ports on 127.0.0.1 (bound together so they differ).
 free_ports() {
@@ -94,7 +95,7 @@ rc=0
 if [ "${TEST_PARALLEL:-1}" != 0 ]; then
     echo "== test: swift test --parallel --num-workers ${TEST_WORKERS:-2} ${filter[*]}"
     set +e
-    swift test --skip-build --parallel --num-workers "${TEST_WORKERS:-2}" "${spm_flags[@]}" "${filter[@]}" 2>&1 | tee "$log"
+    swift test --skip-build --parallel --num-workers "${TEST_WORKERS:-2}" --xunit-output "$tmp/swift-xunit.xml" "${spm_flags[@]}" "${filter[@]}" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
     # If the parallel runner itself broke (it crashed or ran nothing) rather
@@ -111,4 +112,27 @@ else
 fi
 
 echo "== test: swift test exited with $rc"
-exit "$rc"
+
+# System tests: the real executables on free ports, driven over HTTP.
+sys_rc=0
+if [ -z "${TEST_FILTER:-}" ] || [ "${TEST_FILTER}" = System ]; then
+    echo "== test: system tests (Tests/System, pytest)"
+    python3 -m pytest Tests/System -q -p no:cacheprovider --junitxml "$tmp/system-junit.xml" || sys_rc=$?
+fi
+
+# One closing line for the whole run, counted from the runners' reports.
+python3 - "$tmp" <<'PY' || true
+import sys, glob, xml.etree.ElementTree as ET
+tests = failures = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.xml"):
+    root = ET.parse(path).getroot()
+    for suite in ([root] if root.tag == "testsuite" else root.iter("testsuite")):
+        tests += int(suite.get("tests", 0))
+        failures += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+if tests:
+    print(f"make test: {tests - failures - skipped} passed, {failures} failed, {skipped} skipped")
+PY
+
+[ "$rc" -ne 0 ] && exit "$rc"
+exit "$sys_rc"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmark our Redis client (redis-bench) against redis-benchmark on the same
+# throwaway redis-server, with the same connections, pipeline depth and request count.
+#
+#   scripts/bench-redis.sh                 # 50 clients, pipeline 16, 1M requests, SET and GET
+#   CLIENTS=10 PIPELINE=1 REQUESTS=200000 ROUNDS=5 scripts/bench-redis.sh
+#   SCRATCH_PATH=.build-redis scripts/bench-redis.sh   # build somewhere else than .build
+#
+# Each figure is the median of ROUNDS runs (default 3), runs of the two tools interleaved.
+set -euo pipefail
+
+CLIENTS=${CLIENTS:-50}
+PIPELINE=${PIPELINE:-16}
+REQUESTS=${REQUESTS:-1000000}
+COMMANDS=${COMMANDS:-"SET GET"}
+ROUNDS=${ROUNDS:-3}
+SCRATCH_PATH=${SCRATCH_PATH:-.build}
+
+cd "$(dirname "$0")/.."
+
+for tool in redis-server redis-benchmark redis-cli; do
+    command -v "$tool" >/dev/null || { echo "error: $tool not found on PATH" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d)
+port=""
+cleanup() {
+    if [[ -n "$port" ]]; then redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; fi
+    if [[ -f "$tmp/redis.pid" ]]; then kill "$(cat "$tmp/redis.pid")" >/dev/null 2>&1 || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# A free port: let the kernel pick one, falling back to random tries.
+free_port() {
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    else
+        while :; do
+            p=$((20000 + RANDOM % 30000))
+            (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+        done
+    fi
+}
+
+echo "==> building redis-bench (release, scratch path $SCRATCH_PATH)"
+swift build -c release --product redis-bench --scratch-path "$SCRATCH_PATH" 2>&1 | tail -n 1
+bench_bin="$SCRATCH_PATH/release/redis-bench"
+
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+    --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
+for _ in $(seq 1 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.05
+done
+redis-cli -p "$port" ping >/dev/null || { echo "error: redis-server did not start" >&2; cat "$tmp/redis.log" >&2; exit 1; }
+echo "==> redis-server $(redis-server --version | awk '{print $3}') on port $port; $CLIENTS clients, pipeline $PIPELINE, $REQUESTS requests, median of $ROUNDS"
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+results=()
+for cmd in $COMMANDS; do
+    lower=$(echo "$cmd" | tr '[:upper:]' '[:lower:]')
+    theirs=()
+    ours=()
+    for _ in $(seq 1 "$ROUNDS"); do
+        t=$(redis-benchmark -p "$port" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -t "$lower" -q 2>/dev/null \
+            | tr '\r' '\n' | grep "requests per second" | tail -n 1 | sed -E 's/^[^:]*: ([0-9.]+) requests.*/\1/')
+        theirs+=("${t%.*}")
+        o=$("$bench_bin" --url "redis://127.0.0.1:$port" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -t "$cmd" --quiet \
+            | awk '{print $2}')
+        ours+=("$o")
+    done
+    t=$(printf '%s\n' "${theirs[@]}" | median)
+    o=$(printf '%s\n' "${ours[@]}" | median)
+    results+=("$cmd $t $o")
+    echo "    $cmd: redis-benchmark ${theirs[*]} | ours ${ours[*]}"
+done
+
+echo
+printf '%-8s %18s %18s %8s\n' "command" "redis-benchmark/s" "ours/s" "ratio"
+for r in "${results[@]}"; do
+    read -r cmd t o <<<"$r"
+    ratio=$(awk -v o="$o" -v t="$t" 'BEGIN { if (t > 0) printf "%.2fx", o / t; else print "n/a" }')
+    printf '%-8s %18s %18s %8s\n' "$cmd" "$t" "$o" "$ratio"
+done
