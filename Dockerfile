@@ -1,0 +1,40 @@
+# One build of every executable, then one small runtime image per service:
+#   docker build --target auth-service -t trusttrade/auth-service .
+ARG SWIFT_IMAGE=swift:6.1-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${SWIFT_IMAGE} AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev pkg-config && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Resolve dependencies in their own layer so code changes do not refetch them.
+COPY Package.swift ./
+RUN swift package resolve
+COPY Shared ./Shared
+COPY Services ./Services
+COPY Benchmarks ./Benchmarks
+COPY Tests ./Tests
+RUN swift build -c release --static-swift-stdlib \
+        --product auth-service --product standins \
+    && mkdir -p /out \
+    && cp .build/release/auth-service .build/release/standins /out/ \
+    && cp -R .build/release/*.resources /out/ 2>/dev/null || true
+
+FROM ${RUNTIME_IMAGE} AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates curl tzdata \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home /app trusttrade
+WORKDIR /app
+ENV HOST=0.0.0.0 LOG_LEVEL=info
+USER trusttrade
+
+FROM runtime AS auth-service
+COPY --from=build /out/auth-service /app/
+COPY --from=build /out/TrustTrade_AuthService.resources /app/TrustTrade_AuthService.resources
+EXPOSE 3001
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3001/health || exit 1
+ENTRYPOINT ["/app/auth-service"]
+
+FROM runtime AS standins
+COPY --from=build /out/standins /app/
+EXPOSE 4010
+ENTRYPOINT ["/app/standins"]
