@@ -131,7 +131,7 @@ for path in glob.glob(sys.argv[1] + "/*.xml"):
         failures += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
         skipped += int(suite.get("skipped", 0))
 if tests:
-    print(f"make test: {tests - failures - skipped} passed, {failures} failed, {skipped} skipped")
+    print(f"tests: {tests - failures - skipped} passed, {failures} failed, {skipped} skipped")
 PY
 
 [ "$rc" -ne 0 ] && exit "$rc"

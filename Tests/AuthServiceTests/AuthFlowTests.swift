@@ -82,6 +82,12 @@ final class AuthFlowTests: XCTestCase {
             XCTAssertEqual(logout.status, .ok, String(buffer: logout.body))
             assertError(try await client.get("/v1/auth/me", headers: bearer(access3)), .unauthorized, "SESSION_REVOKED")
             assertError(try await client.post("/v1/auth/refresh-token", ["refreshToken": refresh3]), .unauthorized, "TOKEN_INVALID")
+            // An expired or broken access token does not stop a sign-out: the refresh token decides.
+            let fourth = object(try await client.post("/v1/auth/login", ["email": email, "password": password]))
+            let refresh4 = try XCTUnwrap(fourth.string("data.refreshToken"))
+            let staleLogout = try await client.post("/v1/auth/logout", ["refreshToken": refresh4], headers: bearer("expired.or.garbage"))
+            XCTAssertEqual(staleLogout.status, .ok, String(buffer: staleLogout.body))
+            assertError(try await client.post("/v1/auth/refresh-token", ["refreshToken": refresh4]), .unauthorized, "TOKEN_INVALID")
             // Logging out twice is harmless.
             let response3 = try await client.post("/v1/auth/logout", ["refreshToken": refresh3])
             XCTAssertEqual(response3.status, .ok, String(buffer: response3.body))

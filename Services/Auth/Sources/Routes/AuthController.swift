@@ -22,9 +22,7 @@ struct AuthController {
         group.get(".well-known/jwks.json", use: jwks)
         group.get(":provider", use: oauthStart)
         group.get(":provider/callback", use: oauthCallback)
-        group.group("logout")
-            .add(middleware: AuthenticationMiddleware(verifier: verifier, required: false))
-            .post(use: logout)
+        group.post("logout", use: logout)
         group.group("me")
             .add(middleware: AuthenticationMiddleware(verifier: verifier))
             .get(use: me)
@@ -56,7 +54,11 @@ struct AuthController {
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Envelope<MessageResponse> {
         let body = try await request.decodeJSON(as: LogoutRequest.self, context: context)
-        try await accounts.logout(body, identity: context.identity, caller: caller(request, context))
+        // Signing out must work with an expired access token too: the refresh
+        // token decides; a still-valid access token also ends its own session.
+        var identity: Identity?
+        if let token = bearerToken(request) { identity = try? await verifier.verify(token) }
+        try await accounts.logout(body, identity: identity, caller: caller(request, context))
         return Envelope(MessageResponse("Signed out"))
     }
 
@@ -121,6 +123,11 @@ struct AuthController {
             code: query.get("code"), state: query.get("state"), error: query.get("error"),
             caller: caller(request, context)
         ))
+    }
+
+    func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
     func provider(_ context: AppRequestContext) throws -> OAuthProviderConfig {
