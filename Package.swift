@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "auth-service", targets: ["auth-service"]),
         .executable(name: "standins", targets: ["standins"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
+        .executable(name: "queue-bench", targets: ["queue-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -48,11 +49,24 @@ let package = Package(
             ],
             path: "Shared/Redis"
         ),
+        // Bull-style job queue, wire-compatible with BullMQ.
+        .target(
+            name: "Queue",
+            dependencies: [
+                "Redis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Queue",
+            resources: [.copy("Lua")]
+        ),
         .target(
             name: "ServiceKit",
             dependencies: [
                 "TrustTradeDTO",
                 "Redis",
+                "Queue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -116,6 +130,16 @@ let package = Package(
             path: "Benchmarks/RedisBench"
         ),
 
+        .executableTarget(
+            name: "queue-bench",
+            dependencies: [
+                "Queue",
+                "Redis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/QueueBench"
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",
@@ -124,6 +148,7 @@ let package = Package(
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests"),
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "Redis", "TestSupport"], path: "Tests/QueueTests"),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [

@@ -1,0 +1,1 @@
+// The queue library; see Queue.swift.
