@@ -111,6 +111,7 @@ let package = Package(
                 "ServiceKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Services/StandIns/Sources"
         ),

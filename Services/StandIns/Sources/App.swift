@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import ServiceKit
@@ -8,6 +9,11 @@ public struct StandInsConfig: Sendable {
     public var port: Int
     public var logLevel: String
     public var oauthClients: [String: [OAuthStandIn.Client]]
+    public var sendgridAPIKey: String
+    public var semaphoreAPIKey: String
+    /// The FCM service account whose key signs token requests (JSON key file).
+    public var fcmServiceAccount: ServiceAccount?
+    public var publicBaseURL: String
 
     public init(settings: Settings = Settings()) throws {
         host = settings.string("HOST", default: "127.0.0.1")
@@ -17,6 +23,12 @@ public struct StandInsConfig: Sendable {
             "google": [.init(id: settings.string("GOOGLE_CLIENT_ID", default: "trusttrade-dev"), secret: settings.string("GOOGLE_CLIENT_SECRET", default: "dev-google-secret"))],
             "facebook": [.init(id: settings.string("FACEBOOK_CLIENT_ID", default: "trusttrade-dev"), secret: settings.string("FACEBOOK_CLIENT_SECRET", default: "dev-facebook-secret"))],
         ]
+        sendgridAPIKey = settings.string("SENDGRID_API_KEY", default: "dev-sendgrid-key")
+        semaphoreAPIKey = settings.string("SEMAPHORE_API_KEY", default: "dev-semaphore-key")
+        if let path = settings.optionalString("FCM_SERVICE_ACCOUNT_FILE") {
+            fcmServiceAccount = try JSONDecoder().decode(ServiceAccount.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        publicBaseURL = settings.string("STANDINS_URL", default: "http://127.0.0.1:\(port)")
     }
 }
 
@@ -25,6 +37,11 @@ public func buildStandIns(config: StandInsConfig, logger: Logger? = nil) -> some
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: "standins", checks: [])
     OAuthRoutes(standIn: OAuthStandIn(clients: config.oauthClients)).addRoutes(to: router)
+    let messages = DeliveredMessages()
+    SendGridRoutes(apiKey: config.sendgridAPIKey, messages: messages).addRoutes(to: router)
+    SemaphoreRoutes(apiKey: config.semaphoreAPIKey, messages: messages).addRoutes(to: router)
+    FCMRoutes(standIn: FCMStandIn(account: config.fcmServiceAccount), messages: messages, publicBaseURL: config.publicBaseURL).addRoutes(to: router)
+    MailboxRoutes(messages: messages).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "standins"),
