@@ -5,6 +5,8 @@
 #   scripts/bench-redis.sh                 # 50 clients, pipeline 16, 1M requests, SET and GET
 #   CLIENTS=10 PIPELINE=1 REQUESTS=200000 ROUNDS=5 scripts/bench-redis.sh
 #   SCRATCH_PATH=.build-redis scripts/bench-redis.sh   # build somewhere else than .build
+#   BENCH_BIN=/path/to/redis-bench scripts/bench-redis.sh   # use a prebuilt binary (no build)
+#   BENCH_ARGS="--executor global" scripts/bench-redis.sh   # extra redis-bench options
 #
 # Each figure is the median of ROUNDS runs (default 3), runs of the two tools interleaved.
 set -euo pipefail
@@ -15,6 +17,8 @@ REQUESTS=${REQUESTS:-1000000}
 COMMANDS=${COMMANDS:-"SET GET"}
 ROUNDS=${ROUNDS:-3}
 SCRATCH_PATH=${SCRATCH_PATH:-.build}
+BENCH_BIN=${BENCH_BIN:-}
+BENCH_ARGS=${BENCH_ARGS:-}
 
 cd "$(dirname "$0")/.."
 
@@ -43,9 +47,15 @@ free_port() {
     fi
 }
 
-echo "==> building redis-bench (release, scratch path $SCRATCH_PATH)"
-swift build -c release --product redis-bench --scratch-path "$SCRATCH_PATH" 2>&1 | tail -n 1
-bench_bin="$SCRATCH_PATH/release/redis-bench"
+if [[ -n "$BENCH_BIN" ]]; then
+    bench_bin="$BENCH_BIN"
+    echo "==> using $bench_bin"
+else
+    echo "==> building redis-bench (release, scratch path $SCRATCH_PATH)"
+    swift build -c release --product redis-bench --scratch-path "$SCRATCH_PATH" 2>&1 | tail -n 1
+    bench_bin="$SCRATCH_PATH/release/redis-bench"
+fi
+[[ -x "$bench_bin" ]] || { echo "error: $bench_bin not found" >&2; exit 1; }
 
 port=$(free_port)
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
@@ -68,7 +78,7 @@ for cmd in $COMMANDS; do
         t=$(redis-benchmark -p "$port" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -t "$lower" -q 2>/dev/null \
             | tr '\r' '\n' | grep "requests per second" | tail -n 1 | sed -E 's/^[^:]*: ([0-9.]+) requests.*/\1/')
         theirs+=("${t%.*}")
-        o=$("$bench_bin" --url "redis://127.0.0.1:$port" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -t "$cmd" --quiet \
+        o=$("$bench_bin" --url "redis://127.0.0.1:$port" -c "$CLIENTS" -P "$PIPELINE" -n "$REQUESTS" -t "$cmd" --quiet $BENCH_ARGS \
             | awk '{print $2}')
         ours+=("$o")
     done

@@ -36,12 +36,22 @@ struct RedisBench: AsyncParsableCommand {
     @Flag(help: "Send through the RedisClient pool (pool size = clients) instead of one connection per client task.")
     var pool: Bool = false
 
+    @Option(help: """
+        Where the client tasks run: `loop` (on the event loop of their connection, like \
+        redis-benchmark's single-threaded event loop; no thread hops) or `global` (Swift's \
+        cooperative thread pool; every round trip hops between the pool and the event loop).
+        """)
+    var executor: String = "loop"
+
     @Flag(help: "Print only `COMMAND ops/s` lines.")
     var quiet: Bool = false
 
     func validate() throws {
         guard clients > 0, pipeline > 0, requests > 0, threads > 0 else {
             throw ValidationError("clients, pipeline, requests and threads must be positive")
+        }
+        guard executor == "loop" || executor == "global" else {
+            throw ValidationError("--executor must be loop or global")
         }
     }
 
@@ -84,11 +94,17 @@ struct RedisBench: AsyncParsableCommand {
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { g in
                 for i in 0..<clients {
-                    let executor: any RedisCommandExecutor = pool ? client : connections[i]
-                    g.addTask {
-                        while remaining.value.subtract(1, ordering: .relaxed).newValue >= 0 {
-                            let replies = try await executor.pipeline(batch)
-                            if case .error = replies[0] { errors.value.add(1, ordering: .relaxed) }
+                    let target: any RedisCommandExecutor = pool ? client : connections[i]
+                    if executor == "loop" {
+                        // Run the client task on an event loop (its connection's, when not pooled),
+                        // so a round trip is: encode + write, read + parse, resume -- all on one thread.
+                        let loop = pool ? group.next() : connections[i].eventLoop
+                        g.addTask(executorPreference: EventLoopTaskExecutor(loop)) {
+                            try await drive(target, batch: batch, remaining: remaining, errors: errors)
+                        }
+                    } else {
+                        g.addTask {
+                            try await drive(target, batch: batch, remaining: remaining, errors: errors)
                         }
                     }
                 }
@@ -114,6 +130,35 @@ extension String {
     init(format2 value: Double) {
         let scaled = (value * 100).rounded() / 100
         self = String(scaled)
+    }
+}
+
+/// Sends `batch` as one pipeline until `remaining` batches are used up. Runs on the
+/// caller's executor (`nonisolated(nonsending)`), like the client API it calls.
+nonisolated(nonsending) func drive(
+    _ target: any RedisCommandExecutor, batch: [[RedisArgument]], remaining: Counter, errors: Counter
+) async throws {
+    while remaining.value.subtract(1, ordering: .relaxed).newValue >= 0 {
+        let replies = try await target.pipeline(batch)
+        for r in replies {
+            if case .error = r {
+                errors.value.add(1, ordering: .relaxed)
+                break
+            }
+        }
+    }
+}
+
+/// A task executor that runs jobs on a NIO event loop: with it as preference, a task's
+/// nonisolated code (the client API and its continuation resumes) runs on that loop's thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

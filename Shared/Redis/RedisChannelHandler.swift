@@ -24,7 +24,7 @@ enum RedisCommands: Sendable {
 }
 
 final class RedisBatchCollector {
-    var values: [RedisValue]
+    @exclusivity(unchecked) var values: [RedisValue]
     let expected: Int
     let continuation: UnsafeContinuation<[RedisValue], any Error>
 
@@ -57,13 +57,16 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var reader: UnsafeMutablePointer<redisReader>?
+    /// Builds replies straight from the parser's callbacks (no hiredis reply tree).
+    private let replyBuilder = RedisReplyBuilder()
     @exclusivity(unchecked) private var pending = CircularBuffer<Pending>(initialCapacity: 64)
     @exclusivity(unchecked) private var outBuffer = ByteBuffer()
     @exclusivity(unchecked) private var flushScheduled = false
     @exclusivity(unchecked) private var closedError: RedisError?
 
     // Reused encoding scratch space (no per-command allocations).
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    @exclusivity(unchecked) private var scratch: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var scratchCapacity: Int
     @exclusivity(unchecked) private var argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     @exclusivity(unchecked) private var argvLen: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) private var argvCapacity: Int
@@ -85,12 +88,14 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.argvCapacity = 16
         self.argv = .allocate(capacity: 16)
         self.argvLen = .allocate(capacity: 16)
-        self.scratch.reserveCapacity(256)
+        self.scratchCapacity = 512
+        self.scratch = .allocate(byteCount: 512, alignment: 16)
     }
 
     deinit {
         argv.deallocate()
         argvLen.deallocate()
+        scratch.deallocate()
         if let reader { redisReaderFree(reader) }
     }
 
@@ -100,7 +105,7 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.reader = redisReaderCreate()
+        self.reader = RedisReplyBuilder.makeReader(for: replyBuilder)
         self.outBuffer = context.channel.allocator.buffer(capacity: 4096)
         if let timeout = commandTimeout {
             let interval = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 5_000_000))
@@ -193,6 +198,11 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
         outBuffer.clear()
     }
 
+    /// Formats one command with hiredis (`redisFormatSdsCommandArgv`) and appends it to
+    /// the pending output. The arguments are gathered into a reused scratch buffer first
+    /// (hiredis wants `argv`/`argvlen` arrays), so the only allocation per command is the
+    /// one hiredis makes for its output. (The sds variant formats with `sdscatfmt`, not
+    /// printf: measurably faster than `redisFormatCommandArgv`.)
     private func encode(_ command: [RedisArgument]) {
         let argc = command.count
         if argc > argvCapacity {
@@ -202,28 +212,50 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
             argv = .allocate(capacity: argvCapacity)
             argvLen = .allocate(capacity: argvCapacity)
         }
-        scratch.removeAll(keepingCapacity: true)
-        for i in 0..<argc {
-            argvLen[i] = command[i].append(to: &scratch)
-        }
-        scratch.append(0)  // never empty, so baseAddress is non-nil
-        let argv = self.argv
         let argvLen = self.argvLen
-        var target: sds? = nil
-        let n = scratch.withUnsafeBufferPointer { buf -> Int32 in
-            let base = UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self)
-            var offset = 0
-            for i in 0..<argc {
-                argv[i] = base + offset
-                offset += argvLen[i]
+        var used = 0
+        for i in 0..<argc {
+            let n: Int
+            switch command[i] {
+            case .string(var string):
+                n = string.withUTF8 { appendScratch(UnsafeRawBufferPointer($0), at: used) }
+            case .bytes(let bytes):
+                n = bytes.withUnsafeBytes { appendScratch($0, at: used) }
             }
-            // The sds variant formats with sdscatfmt (no printf): measurably faster.
-            return redisFormatSdsCommandArgv(&target, Int32(argc), argv, argvLen)
+            argvLen[i] = n
+            used += n
         }
+        // Pointers only now: the scratch buffer may have moved while growing.
+        let argv = self.argv
+        var p = UnsafePointer<CChar>(scratch.assumingMemoryBound(to: CChar.self))
+        for i in 0..<argc {
+            argv[i] = p
+            p += argvLen[i]
+        }
+        var target: sds? = nil
+        let n = redisFormatSdsCommandArgv(&target, Int32(argc), argv, argvLen)
         if n > 0, let target {
             outBuffer.writeBytes(UnsafeRawBufferPointer(start: target, count: Int(n)))
         }
         redisFreeSdsCommand(target)
+    }
+
+    @inline(__always)
+    private func appendScratch(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        let n = bytes.count
+        if offset + n > scratchCapacity { growScratch(to: offset + n, keeping: offset) }
+        if n > 0 { (scratch + offset).copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        return n
+    }
+
+    private func growScratch(to needed: Int, keeping used: Int) {
+        var capacity = scratchCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        bigger.copyMemory(from: scratch, byteCount: used)
+        scratch.deallocate()
+        scratch = bigger
+        scratchCapacity = capacity
     }
 
     // MARK: inbound
@@ -242,13 +274,13 @@ final class RedisChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
         while true {
             var reply: UnsafeMutableRawPointer? = nil
             if redisReaderGetReply(reader, &reply) != REDIS_OK {
+                replyBuilder.reset()
                 protocolError(context: context, Self.readerError(reader))
                 return
             }
-            guard let reply else { break }
-            let value = RedisValue.from(reply: reply.assumingMemoryBound(to: redisReply.self))
-            freeReplyObject(reply)
-            deliver(value, context: context)
+            // The reply object is only a token; the value itself is in the builder.
+            guard reply != nil else { break }
+            deliver(replyBuilder.takeResult(), context: context)
             if closedError != nil { return }
         }
         if commandTimeout != nil { lastProgress = .now() }

@@ -1,4 +1,3 @@
-import CHiredis
 
 /// Errors thrown by the Redis client.
 public enum RedisError: Error, Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -125,39 +124,6 @@ extension RedisValue: CustomStringConvertible {
     }
 }
 
-extension RedisValue {
-    /// Converts a hiredis reply tree. Does not free it.
-    static func from(reply: UnsafePointer<redisReply>) -> RedisValue {
-        let r = reply.pointee
-        switch r.type {
-        case REDIS_REPLY_STRING:
-            guard let str = r.str, r.len > 0 else { return .bulkString([]) }
-            return .bulkString([UInt8](UnsafeRawBufferPointer(start: str, count: Int(r.len))))
-        case REDIS_REPLY_STATUS:
-            guard let str = r.str else { return .simpleString("") }
-            return .simpleString(String(decoding: UnsafeRawBufferPointer(start: str, count: Int(r.len)), as: UTF8.self))
-        case REDIS_REPLY_ERROR:
-            guard let str = r.str else { return .error(.server("")) }
-            return .error(.server(String(decoding: UnsafeRawBufferPointer(start: str, count: Int(r.len)), as: UTF8.self)))
-        case REDIS_REPLY_INTEGER:
-            return .integer(Int64(r.integer))
-        case REDIS_REPLY_NIL:
-            return .null
-        case REDIS_REPLY_ARRAY:
-            let n = Int(r.elements)
-            guard n > 0, let elements = r.element else { return .array([]) }
-            var out: [RedisValue] = []
-            out.reserveCapacity(n)
-            for i in 0..<n {
-                if let e = elements[i] { out.append(.from(reply: e)) } else { out.append(.null) }
-            }
-            return .array(out)
-        default:
-            return .error(.protocolError("unknown reply type \(r.type)"))
-        }
-    }
-}
-
 /// One argument of a Redis command: text or binary-safe bytes.
 public enum RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByStringInterpolation, CustomStringConvertible
@@ -183,21 +149,6 @@ public enum RedisArgument: Sendable, Hashable, ExpressibleByStringLiteral, Expre
         switch self {
         case .string(let s): return s
         case .bytes(let b): return String(decoding: b, as: UTF8.self)
-        }
-    }
-
-    @inline(__always)
-    func append(to buffer: inout [UInt8]) -> Int {
-        switch self {
-        case .string(let s):
-            let before = buffer.count
-            if s.utf8.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) == nil {
-                buffer.append(contentsOf: s.utf8)
-            }
-            return buffer.count - before
-        case .bytes(let b):
-            buffer.append(contentsOf: b)
-            return b.count
         }
     }
 }

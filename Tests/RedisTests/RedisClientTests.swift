@@ -81,6 +81,48 @@ final class RedisClientTests: XCTestCase {
         assertEq(try await client.get(key("u")), "héllo wörld ✓ \r\n end")
     }
 
+    func testAggregateReplies() async throws {
+        // empty, nested-empty and deeply nested arrays, nil inside arrays, integers, errors in arrays
+        let v = try await client.eval("return {1, {}, {{}}, {{{'deep'}}}, 'x', false, -7}")
+        XCTAssertEqual(
+            v,
+            .array([
+                .integer(1), .array([]), .array([.array([])]),
+                .array([.array([.array([.bulkString(Array("deep".utf8))])])]),
+                .bulkString(Array("x".utf8)), .null, .integer(-7),
+            ]))
+        assertEq(try await client.eval("return {}"), .array([]))
+        let withError = try await client.eval("return {1, redis.error_reply('MYERR boom'), 'ok'}")
+        XCTAssertEqual(withError.array?.count, 3)
+        XCTAssertEqual(withError.array?[1], .error(.server("MYERR boom")))
+        XCTAssertEqual(withError.array?[2].string, "ok")
+        // a nil multi-bulk (*-1): BLPOP timing out
+        let conn = try await RedisConnection.connect(configuration: try RedisConfiguration(url: Self.url))
+        assertEq(try await conn.send(["BLPOP", .string(key("nolist")), "0.01"]), .null)
+        await conn.close()
+
+        // large arrays and nested arrays that arrive over many reads, interleaved with small replies
+        let items = (0..<20_000).map { "item-\($0)-" + String(repeating: "z", count: $0 % 50) }
+        for chunk in stride(from: 0, to: items.count, by: 1000) {
+            try await client.rpush(key("list"), Array(items[chunk..<min(chunk + 1000, items.count)]))
+        }
+        let replies = try await client.pipeline([
+            ["LRANGE", .string(key("list")), "0", "-1"],
+            ["PING"],
+            ["EVAL", "local r = {} for i = 1, 3000 do r[i] = {i, tostring(i), {i}} end return r", "0"],
+            ["LLEN", .string(key("list"))],
+        ])
+        XCTAssertEqual(replies.count, 4)
+        XCTAssertEqual(replies[0].array?.compactMap(\.string), items)
+        XCTAssertEqual(replies[1], .simpleString("PONG"))
+        let nested = try XCTUnwrap(replies[2].array)
+        XCTAssertEqual(nested.count, 3000)
+        for (i, e) in nested.enumerated() {
+            XCTAssertEqual(e, .array([.integer(Int64(i + 1)), .bulkString(Array(String(i + 1).utf8)), .array([.integer(Int64(i + 1))])]))
+        }
+        XCTAssertEqual(replies[3], .integer(20_000))
+    }
+
     func testServerErrorIsThrown() async throws {
         try await client.set(key("str"), "x")
         do {
