@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "auth-service", targets: ["auth-service"]),
         .executable(name: "standins", targets: ["standins"]),
+        .executable(name: "notification-service", targets: ["notification-service"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
     ],
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // MARK: Shared
@@ -86,6 +88,7 @@ let package = Package(
             name: "AuthService",
             dependencies: [
                 "ServiceKit",
+                "Queue",
                 "TrustTradeDTO",
                 "Redis",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,6 +105,27 @@ let package = Package(
             name: "auth-service",
             dependencies: ["AuthService"],
             path: "Services/Auth/Main"
+        ),
+        .target(
+            name: "NotificationService",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Services/Notification/Sources",
+            resources: [.copy("Migrations"), .copy("Templates")]
+        ),
+        .executableTarget(
+            name: "notification-service",
+            dependencies: ["NotificationService"],
+            path: "Services/Notification/Main"
         ),
         // Local stand-ins for providers that live on the internet (OAuth today;
         // PayMongo, mail and SMS later). They speak the real HTTP protocols.
@@ -160,6 +184,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/ServiceKitTests"
+        ),
+        .testTarget(
+            name: "NotificationServiceTests",
+            dependencies: [
+                "NotificationService",
+                "AuthService",
+                "StandIns",
+                "TestSupport",
+                "Queue",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/NotificationServiceTests"
         ),
         .testTarget(
             name: "AuthServiceTests",

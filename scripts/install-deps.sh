@@ -24,6 +24,7 @@ need_cmd pkg-config pkg-config
 need_pkg libhiredis-dev
 need_cmd curl curl
 need_cmd psql postgresql-client
+need_cmd openssl openssl
 
 have_pg_server=no
 for d in /usr/lib/postgresql/*/bin; do

@@ -43,9 +43,36 @@ SERVICES=(
     "gateway 8080"
 )
 
+# A development service account for the FCM stand-in: a fresh RSA key in
+# .data/, the same file for the stand-in (to check signatures) and the
+# notification service (to sign). Real FCM uses Google's key file instead.
+dev_service_account() {
+    local file=$root/.data/fcm-service-account.json
+    if [ ! -s "$file" ]; then
+        mkdir -p "$root/.data"
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$root/.data/fcm-key.pem" 2>/dev/null
+        python3 - "$root/.data/fcm-key.pem" "$file" <<'PY'
+import json, sys
+key = open(sys.argv[1]).read()
+json.dump({"type": "service_account", "project_id": "trusttrade-dev", "private_key_id": "dev",
+           "private_key": key, "client_email": "push@trusttrade-dev.iam.gserviceaccount.com",
+           "token_uri": "http://127.0.0.1:4010/fcm/token"}, open(sys.argv[2], "w"))
+PY
+        rm -f "$root/.data/fcm-key.pem"
+    fi
+    echo "$file"
+}
+
 # Per-service environment on top of DATABASE_URL, REDIS_URL and PORT.
 service_env() {
     case "$1" in
+        standins)
+            echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
+            ;;
+        notification-service)
+            # Providers point at the stand-ins; the dev mailbox is http://127.0.0.1:4010/mailbox
+            echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
+            ;;
         auth-service)
             # OAuth providers point at the local stand-in (standins on :4010).
             # These equal the code's defaults; set here to document them.

@@ -113,8 +113,22 @@ def log_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def standins(log_dir):
-    s = Service("standins", {"LOG_LEVEL": "warning"}, log_dir).wait_healthy()
+def service_account(tmp_path_factory):
+    """A throwaway Google service-account key for the FCM stand-in and the sender."""
+    d = tmp_path_factory.mktemp("fcm")
+    key = d / "key.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(key)],
+                   check=True, capture_output=True)
+    path = d / "service-account.json"
+    path.write_text(json.dumps({"type": "service_account", "project_id": "trusttrade-test", "private_key_id": "t",
+                                "private_key": key.read_text(), "client_email": "push@trusttrade-test.iam.gserviceaccount.com",
+                                "token_uri": "http://127.0.0.1/fcm/token"}))
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def standins(log_dir, service_account):
+    s = Service("standins", {"LOG_LEVEL": "warning", "FCM_SERVICE_ACCOUNT_FILE": service_account}, log_dir).wait_healthy()
     yield s
     s.stop()
 
@@ -135,3 +149,16 @@ def auth(auth_env, log_dir):
     s = Service("auth-service", auth_env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "auth-service must exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def notification(auth, auth_env, log_dir, service_account, standins):
+    sa = json.load(open(service_account))
+    sa["token_uri"] = standins.url + "/fcm/token"
+    path = log_dir / "notification-sa.json"
+    path.write_text(json.dumps(sa))
+    env = dict(auth_env, STANDINS_URL=standins.url, FCM_SERVICE_ACCOUNT_FILE=str(path),
+               AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json")
+    s = Service("notification-service", env, log_dir).wait_healthy()
+    yield s
+    assert s.stop() == 0, "notification-service must exit cleanly on SIGTERM"

@@ -5,6 +5,7 @@ import HummingbirdBcrypt
 import Logging
 import NIOPosix
 import PostgresNIO
+import Queue
 import Redis
 import ServiceKit
 import ServiceLifecycle
@@ -57,15 +58,21 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
         .addRoutes(to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
 
     let migrations = try authMigrations()
+    let migrated = StartGate()
+    // Emails and user.registered events leave through the outbox.
+    let relay = OutboxRelay(schema: "auth", postgres: postgres, logger: logger, gate: migrated) { name in
+        JobQueue(name: name, redis: redis)
+    }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [postgres, RedisService(redis), PeriodicTask(every: .seconds(60), logger: logger) { await issuer.maintain() }],
+        services: [postgres, RedisService(redis), relay, PeriodicTask(every: .seconds(60), logger: logger) { await issuer.maintain() }],
         logger: logger
     )
     app.beforeServerStarts {
         try await Migrator(schema: "auth", migrations: migrations).migrate(client: postgres, logger: logger)
         try await issuer.start()
+        await migrated.open()
     }
     return app
 }

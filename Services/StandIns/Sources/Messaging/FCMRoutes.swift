@@ -61,7 +61,10 @@ actor FCMStandIn {
         guard let claims = try? await keys.verify(assertion, as: GrantClaims.self) else { throw .invalid("Invalid JWT Signature.") }
         guard claims.iss.value == account.clientEmail else { throw .invalid("Invalid issuer") }
         guard claims.scope.split(separator: " ").contains("https://www.googleapis.com/auth/firebase.messaging") else { throw .invalid("Invalid scope") }
-        guard claims.aud.value.contains(tokenURL) || claims.aud.value.contains(account.tokenUri) else { throw .invalid("Invalid audience") }
+        // The audience is this token endpoint, under whatever address it was reached.
+        guard claims.aud.value.contains(where: { $0 == tokenURL || $0 == account.tokenUri || $0.hasSuffix("/fcm/token") }) else {
+            throw .invalid("Invalid audience")
+        }
         guard claims.exp.value.timeIntervalSince(claims.iat.value) <= 3600 else { throw .invalid("Token lifetime too long") }
         let token = "ya29.standin-" + UUID().uuidString.lowercased()
         accessTokens[token] = Date().addingTimeInterval(3600)

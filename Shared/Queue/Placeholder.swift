@@ -1,1 +1,0 @@
-// The queue library; see Queue.swift.
