@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= debug
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench-redis clean deps
+.PHONY: help run test build bench-redis bench-queue clean deps
 
 help: ## Show this help
 	@echo "TrustTrade backend"
@@ -13,6 +13,7 @@ help: ## Show this help
 	@echo "                    (TEST_FILTER=<regex> to run a subset)"
 	@echo "  make build        swift build (CONFIG=debug|release, default debug)"
 	@echo "  make bench-redis  run the Redis client benchmark (scripts/bench-redis.sh)"
+	@echo "  make bench-queue  our queue against Python bullmq on one Redis (scripts/bench-queue.sh)"
 	@echo "  make deps         install missing Debian packages (redis, hiredis, pkg-config)"
 	@echo "  make clean        stop local servers and remove .build and .data"
 
@@ -27,6 +28,9 @@ build: deps ## Compile all targets
 
 bench-redis: ## Redis client benchmark
 	@bash scripts/bench-redis.sh
+
+bench-queue: ## Queue benchmark against Python bullmq
+	@bash scripts/bench-queue.sh
 
 deps: ## Install missing system packages
 	@bash scripts/install-deps.sh

@@ -116,8 +116,10 @@ echo "== test: swift test exited with $rc"
 # System tests: the real executables on free ports, driven over HTTP.
 sys_rc=0
 if [ -z "${TEST_FILTER:-}" ] || [ "${TEST_FILTER}" = System ]; then
-    echo "== test: system tests (Tests/System, pytest)"
-    python3 -m pytest Tests/System -q -p no:cacheprovider --junitxml "$tmp/system-junit.xml" || sys_rc=$?
+    suites=(Tests/System)
+    [ -d Tests/Interop ] && suites+=(Tests/Interop)
+    echo "== test: system and interop tests (${suites[*]}, pytest)"
+    python3 -m pytest "${suites[@]}" -q -p no:cacheprovider --junitxml "$tmp/system-junit.xml" || sys_rc=$?
 fi
 
 # One closing line for the whole run, counted from the runners' reports.
