@@ -51,7 +51,16 @@ public func buildApplication(config: NotificationConfig, logger: Logger? = nil) 
         options: .init(concurrency: config.workerConcurrency),
         logger: logger
     ) { job in
-        try await dispatcher.handle(name: job.job.name, json: job.job.data, jobId: job.job.id, logger: job.logger)
+        do {
+            try await dispatcher.handle(name: job.job.name, json: job.job.data, jobId: job.job.id, logger: job.logger)
+        } catch DeliveryError.permanent(let reason) {
+            // A provider refused for good (bad address, ...): no point retrying.
+            throw UnrecoverableError(reason)
+        } catch let error as DecodingError {
+            throw UnrecoverableError("job data is not what \(job.job.name) carries: \(error)")
+        } catch let error as NotificationDispatcher.UnknownJob {
+            throw UnrecoverableError(error.description)
+        }
         return nil
     }
 

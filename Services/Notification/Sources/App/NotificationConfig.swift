@@ -17,7 +17,6 @@ public struct NotificationConfig: Sendable {
     /// Path of the Google service-account JSON key; push is off without it.
     public var fcmServiceAccountFile: String?
     public var workerConcurrency: Int
-    public var jobAttempts: Int
 
     public init(settings: Settings = Settings()) throws {
         common = try CommonConfig(serviceName: "notification-service", defaultPort: 3003, settings: settings)
@@ -32,6 +31,5 @@ public struct NotificationConfig: Sendable {
         fcmBaseURL = settings.string("FCM_BASE_URL", default: "\(standIns)/fcm")
         fcmServiceAccountFile = settings.optionalString("FCM_SERVICE_ACCOUNT_FILE")
         workerConcurrency = try settings.int("NOTIFICATION_WORKER_CONCURRENCY", default: 20)
-        jobAttempts = try settings.int("NOTIFICATION_JOB_ATTEMPTS", default: 8)
     }
 }
