@@ -10,7 +10,7 @@ import XCTest
 
 /// The inbox API with real tokens from a live auth service (JWKS over HTTP).
 final class InboxAPITests: XCTestCase {
-    func body(_ r: TestResponse) -> [String: Any] {
+    static func body(_ r: TestResponse) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]) ?? [:]
     }
 
@@ -26,6 +26,7 @@ final class InboxAPITests: XCTestCase {
         try await auth.test(.live) { authClient in
             let port = try XCTUnwrap(authClient.port)
             let app = try await NotificationService.buildApplication(config: try NotificationConfig(settings: Settings([
+                // The same Redis as auth: sessions and queues are shared, as in production.
                 "DATABASE_URL": notifyDB, "REDIS_URL": TestEnvironment.redisURL(db: 5), "PORT": "0",
                 "AUTH_JWKS_URL": "http://127.0.0.1:\(port)/v1/auth/.well-known/jwks.json",
             ])), logger: logger)
@@ -35,7 +36,7 @@ final class InboxAPITests: XCTestCase {
                 _ = try await client.execute(uri: "/v1/auth/register", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: payload)) { $0 }
                 let creds = try JSONSerialization.data(withJSONObject: ["email": email, "password": "Lumpia-Shanghai-8"])
                 let r = try await client.execute(uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: creds)) { $0 }
-                let data = self.body(r)["data"] as! [String: Any]
+                let data = Self.body(r)["data"] as! [String: Any]
                 return (data["accessToken"] as! String, (data["user"] as! [String: Any])["id"] as! String)
             }
             let (aliceToken, aliceId) = try await login(authClient)
@@ -57,16 +58,26 @@ final class InboxAPITests: XCTestCase {
                 let alice: HTTPFields = [.authorization: "Bearer \(aliceToken)", .contentType: "application/json"]
                 let bob: HTTPFields = [.authorization: "Bearer \(bobToken)", .contentType: "application/json"]
 
+                // Registration travelled auth outbox → queue → this service's worker: a welcome entry arrives.
+                var welcomed = false
+                for _ in 0..<100 where !welcomed {
+                    let inbox = try await client.execute(uri: "/v1/notifications", method: .get, headers: alice) { $0 }
+                    welcomed = ((Self.body(inbox)["data"] as? [[String: Any]]) ?? []).contains { $0["type"] as? String == "welcome" }
+                    if !welcomed { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                XCTAssertTrue(welcomed, "the welcome notification reached the inbox through the queue")
+
                 let list = try await client.execute(uri: "/v1/notifications?limit=1", method: .get, headers: alice) { $0 }
                 XCTAssertEqual(list.status, .ok, String(buffer: list.body))
-                let pagination = self.body(list)["pagination"] as? [String: Any]
-                XCTAssertEqual(pagination?["total"] as? Int, 2)
+                let pagination = Self.body(list)["pagination"] as? [String: Any]
+                XCTAssertEqual(pagination?["total"] as? Int, 3)
                 XCTAssertEqual(pagination?["hasNext"] as? Bool, true)
-                let first = try XCTUnwrap((self.body(list)["data"] as? [[String: Any]])?.first)
+                let first = try XCTUnwrap((Self.body(list)["data"] as? [[String: Any]])?.first)
                 let id = try XCTUnwrap(first["id"] as? String)
 
                 let bobsView = try await client.execute(uri: "/v1/notifications", method: .get, headers: bob) { $0 }
-                XCTAssertEqual((self.body(bobsView)["data"] as? [Any])?.count, 0)
+                let bobsItems = (Self.body(bobsView)["data"] as? [[String: Any]]) ?? []
+                XCTAssertEqual(bobsItems.map { $0["type"] as? String }, ["welcome"], "Bob sees his own welcome only")
                 let bobReads = try await client.execute(uri: "/v1/notifications/\(id)/read", method: .put, headers: bob) { $0 }
                 XCTAssertEqual(bobReads.status, .notFound, "someone else's notification is not found")
                 let bobDeletes = try await client.execute(uri: "/v1/notifications/\(id)", method: .delete, headers: bob) { $0 }
@@ -75,9 +86,9 @@ final class InboxAPITests: XCTestCase {
                 let read = try await client.execute(uri: "/v1/notifications/\(id)/read", method: .put, headers: alice) { $0 }
                 XCTAssertEqual(read.status, .ok)
                 let unread = try await client.execute(uri: "/v1/notifications?unread=true", method: .get, headers: alice) { $0 }
-                XCTAssertEqual((self.body(unread)["pagination"] as? [String: Any])?["total"] as? Int, 1)
+                XCTAssertEqual((Self.body(unread)["pagination"] as? [String: Any])?["total"] as? Int, 2)
                 let all = try await client.execute(uri: "/v1/notifications/read-all", method: .put, headers: alice) { $0 }
-                XCTAssertEqual((self.body(all)["data"] as? [String: Any])?["updated"] as? Int, 1)
+                XCTAssertEqual((Self.body(all)["data"] as? [String: Any])?["updated"] as? Int, 2)
                 let deleted = try await client.execute(uri: "/v1/notifications/\(id)", method: .delete, headers: alice) { $0 }
                 XCTAssertEqual(deleted.status, .ok)
 
@@ -102,7 +113,7 @@ final class InboxAPITests: XCTestCase {
                 let off = try JSONSerialization.data(withJSONObject: ["type": "booking-accepted", "channel": "sms", "enabled": false, "language": "fil"])
                 let prefs = try await client.execute(uri: "/v1/notifications/preferences", method: .put, headers: alice, body: ByteBuffer(bytes: off)) { $0 }
                 XCTAssertEqual(prefs.status, .ok, String(buffer: prefs.body))
-                let channels = (self.body(prefs)["data"] as? [String: Any])?["channels"] as? [String: [String: Bool]]
+                let channels = (Self.body(prefs)["data"] as? [String: Any])?["channels"] as? [String: [String: Bool]]
                 XCTAssertEqual(channels?["booking-accepted"]?["sms"], false)
                 let security = try JSONSerialization.data(withJSONObject: ["type": "password-reset", "channel": "email", "enabled": false])
                 let securityOff = try await client.execute(uri: "/v1/notifications/preferences", method: .put, headers: alice, body: ByteBuffer(bytes: security)) { $0 }
