@@ -14,9 +14,9 @@ COPY Services ./Services
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
-        --product auth-service --product standins \
+        --product auth-service --product notification-service --product standins \
     && mkdir -p /out \
-    && cp .build/release/auth-service .build/release/standins /out/ \
+    && cp .build/release/auth-service .build/release/notification-service .build/release/standins /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -38,3 +38,10 @@ FROM runtime AS standins
 COPY --from=build /out/standins /app/
 EXPOSE 4010
 ENTRYPOINT ["/app/standins"]
+
+FROM runtime AS notification-service
+COPY --from=build /out/notification-service /app/
+COPY --from=build /out/TrustTrade_NotificationService.resources /app/TrustTrade_NotificationService.resources
+EXPOSE 3003
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3003/health || exit 1
+ENTRYPOINT ["/app/notification-service"]
