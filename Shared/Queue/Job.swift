@@ -113,12 +113,14 @@ public enum QueueError: Error, CustomStringConvertible, Sendable {
     case unexpectedReply(String)
     case jobNotFound(String)
     case notFailed(String)
+    case invalidJSON(String)
 
     public var description: String {
         switch self {
         case .unexpectedReply(let s): return "queue: unexpected reply from Redis: \(s)"
         case .jobNotFound(let id): return "queue: no job \(id)"
         case .notFailed(let id): return "queue: job \(id) is not in failed"
+        case .invalidJSON(let s): return "queue: job data is not JSON: \(s)"
         }
     }
 }

@@ -31,9 +31,11 @@ public final class JobQueue: Sendable {
         return try await add(name, json: json, options: options)
     }
 
-    /// Adds a job whose data is the JSON text `json`.
+    /// Adds a job whose data is the JSON text `json` (checked: workers in other
+    /// languages cannot take a job whose data does not parse).
     @discardableResult
     public func add(_ name: String, json: String, options: JobOptions = .init()) async throws -> String {
+        try Self.validate(json)
         let reply = try await runner.run(scripts.add, Self.addArgs(name, json, options))
         guard let id = reply.string else { throw QueueError.unexpectedReply("add: \(reply)") }
         return id
@@ -44,6 +46,7 @@ public final class JobQueue: Sendable {
     public func addBulk(_ jobs: [(name: String, json: String, options: JobOptions)]) async throws -> [String] {
         var ids: [String] = []
         ids.reserveCapacity(jobs.count)
+        for job in jobs { try Self.validate(job.json) }
         var start = 0
         while start < jobs.count {
             let chunk = jobs[start..<min(start + 1000, jobs.count)]
@@ -56,6 +59,12 @@ public final class JobQueue: Sendable {
             start += chunk.count
         }
         return ids
+    }
+
+    static func validate(_ json: String) throws {
+        guard (try? JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)) != nil else {
+            throw QueueError.invalidJSON(String(json.prefix(200)))
+        }
     }
 
     static func addArgs(_ name: String, _ json: String, _ o: JobOptions) -> [RedisArgument] {

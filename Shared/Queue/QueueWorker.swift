@@ -106,8 +106,8 @@ public final class QueueWorker: Service, Sendable {
     private let state = Mutex(State())
     /// Idle slots wait here for the blocker (or a sibling) to say there may be work.
     private let wake: WakeSignal
-    /// The blocker waits here until some slot is idle.
-    private let idle = WakeSignal()
+    /// The blocker waits here until some slot is idle (`wake` signals it).
+    private let idle: WakeSignal
     /// Fires when graceful shutdown starts.
     private let closingSignal = WakeSignal()
 
@@ -125,7 +125,9 @@ public final class QueueWorker: Service, Sendable {
         self.logger = logger
         self.handler = handler
         workerId = UUID().uuidString.lowercased()
-        wake = WakeSignal(maxPermits: max(options.concurrency, 1))
+        let idle = WakeSignal()
+        self.idle = idle
+        wake = WakeSignal(maxPermits: max(options.concurrency, 1), onWait: idle)
     }
 
     /// Jobs this worker is running now.
@@ -257,7 +259,6 @@ public final class QueueWorker: Service, Sendable {
                 continue
             case .idle:
                 if isClosing { return }
-                idle.signal()
                 guard await wake.wait() else { return }
             case .again:
                 break

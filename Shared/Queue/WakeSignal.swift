@@ -18,8 +18,13 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
     private let maxPermits: Int
+    /// Signalled each time a task starts waiting (after it is registered).
+    private let onWait: WakeSignal?
 
-    init(maxPermits: Int = 1) { self.maxPermits = maxPermits }
+    init(maxPermits: Int = 1, onWait: WakeSignal? = nil) {
+        self.maxPermits = maxPermits
+        self.onWait = onWait
+    }
 
     /// Tasks currently waiting.
     var waiting: Int { state.withLock { $0.waiters.count } }
@@ -42,7 +47,11 @@ final class WakeSignal: Sendable {
                     s.waiters.append(Waiter(id: id, continuation: c))
                     return nil
                 }
-                if let immediate { c.resume(returning: immediate) }
+                if let immediate {
+                    c.resume(returning: immediate)
+                } else {
+                    onWait?.signal()
+                }
             }
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Bool, Never>? in

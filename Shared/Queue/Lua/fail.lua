@@ -3,20 +3,21 @@
 -- ARGV: 1 prefix, 2 now, 3 jobId, 4 token, 5 failedReason, 6 stacktrace entry,
 -- 7 attempts, 8 backoff type ("", "fixed", "exponential"), 9 backoff delay ms,
 -- 10 unrecoverable "1"/"0", 11 keep count, 12 keep age, 13 fetch next,
--- 14 lock ms, 15 limiter max, 16 limiter duration, 17 worker name,
--- 18 stack trace limit (-1 none).
+-- 14 lock token for the next job, 15 lock ms, 16 limiter max, 17 limiter duration,
+-- 18 worker name, 19 stack trace limit (-1 none).
 -- Returns {code, nextJobId, fields, limitMs, nextDueMs}: code 2 failed,
 -- 3 retry delayed, 4 retry waiting, negative as in complete.lua.
 local jobId, token = ARGV[3], ARGV[4]
 local jobKey = prefix .. jobId
-local fetchNext, lockMs, limMax, limDur, worker = ARGV[13], ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16]), ARGV[17]
+local fetchNext, nextToken = ARGV[13], ARGV[14]
+local lockMs, limMax, limDur, worker = ARGV[15], tonumber(ARGV[16]), tonumber(ARGV[17]), ARGV[18]
 if rcall("EXISTS", jobKey) == 0 then
-  return reply(-1, fetchNext, token, lockMs, limMax, limDur, worker)
+  return reply(-1, fetchNext, nextToken, lockMs, limMax, limDur, worker)
 end
 local err = releaseLock(jobKey, jobId, token)
-if err < 0 then return reply(err, fetchNext, token, lockMs, limMax, limDur, worker) end
+if err < 0 then return reply(err, fetchNext, nextToken, lockMs, limMax, limDur, worker) end
 if rcall("LREM", kActive, -1, jobId) == 0 then
-  return reply(-3, fetchNext, token, lockMs, limMax, limDur, worker)
+  return reply(-3, fetchNext, nextToken, lockMs, limMax, limDur, worker)
 end
 local cap = eventsCap()
 local reason = ARGV[5]
@@ -28,7 +29,7 @@ if fields[2] then
   if ok and type(decoded) == "table" then stack = decoded end
 end
 table.insert(stack, ARGV[6])
-local limit = tonumber(ARGV[18]) or -1
+local limit = tonumber(ARGV[19]) or -1
 if limit == 0 then
   stack = {}
 elseif limit > 0 then
@@ -58,7 +59,6 @@ if ARGV[10] ~= "1" and not fields[3] and made < attempts then
     emit(cap, "waiting", "jobId", jobId, "prev", "active")
     code = 4
   end
-  emit(cap, "retrying", "jobId", jobId, "attemptsMade", made, "failedReason", reason)
 else
   if fields[3] then reason = fields[3] end
   local keepCount, keepAge = tonumber(ARGV[11]), tonumber(ARGV[12])
@@ -75,6 +75,6 @@ else
     emit(cap, "retries-exhausted", "jobId", jobId, "attemptsMade", made)
   end
 end
-local r = reply(code, fetchNext, token, lockMs, limMax, limDur, worker)
+local r = reply(code, fetchNext, nextToken, lockMs, limMax, limDur, worker)
 if r[2] == "" then drainedCheck() end
 return r
