@@ -24,27 +24,13 @@ if ! python3 -c 'import bullmq' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check 'bullmq==3.4.4'
 fi
 
-tmp=$(mktemp -d)
-port=""
-cleanup() {
-    if [[ -n "$port" ]]; then redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; fi
-    if [[ -f "$tmp/redis.pid" ]]; then kill "$(cat "$tmp/redis.pid")" >/dev/null 2>&1 || true; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+source scripts/lib/throwaway-redis.sh
 
 echo "==> building queue-bench (release, scratch path $SCRATCH_PATH)"
 swift build -c release --product queue-bench --scratch-path "$SCRATCH_PATH" 2>&1 | tail -n 1
 bench_bin="$SCRATCH_PATH/release/queue-bench"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-    --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
-for _ in $(seq 1 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.05
-done
-redis-cli -p "$port" ping >/dev/null || { echo "error: redis-server did not start" >&2; cat "$tmp/redis.log" >&2; exit 1; }
+start_throwaway_redis
 url="redis://127.0.0.1:$port/0"
 echo "==> redis-server $(redis-server --version | awk '{print $3}') on port $port; $JOBS no-op jobs, concurrency $CONCURRENCY"
 

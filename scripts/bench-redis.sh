@@ -26,26 +26,7 @@ for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "error: $tool not found on PATH" >&2; exit 1; }
 done
 
-tmp=$(mktemp -d)
-port=""
-cleanup() {
-    if [[ -n "$port" ]]; then redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; fi
-    if [[ -f "$tmp/redis.pid" ]]; then kill "$(cat "$tmp/redis.pid")" >/dev/null 2>&1 || true; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-# A free port: let the kernel pick one, falling back to random tries.
-free_port() {
-    if command -v python3 >/dev/null; then
-        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-    else
-        while :; do
-            p=$((20000 + RANDOM % 30000))
-            (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-        done
-    fi
-}
+source scripts/lib/throwaway-redis.sh
 
 if [[ -n "$BENCH_BIN" ]]; then
     bench_bin="$BENCH_BIN"
@@ -57,14 +38,7 @@ else
 fi
 [[ -x "$bench_bin" ]] || { echo "error: $bench_bin not found" >&2; exit 1; }
 
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-    --daemonize yes --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
-for _ in $(seq 1 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.05
-done
-redis-cli -p "$port" ping >/dev/null || { echo "error: redis-server did not start" >&2; cat "$tmp/redis.log" >&2; exit 1; }
+start_throwaway_redis
 echo "==> redis-server $(redis-server --version | awk '{print $3}') on port $port; $CLIENTS clients, pipeline $PIPELINE, $REQUESTS requests, median of $ROUNDS"
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'; }
