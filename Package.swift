@@ -172,7 +172,7 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
-        .testTarget(name: "RedisTests", dependencies: ["Redis"], path: "Tests/RedisTests"),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "Redis", "TestSupport"], path: "Tests/QueueTests"),
         .testTarget(
             name: "ServiceKitTests",

@@ -113,7 +113,7 @@ final class QueueReliabilityTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qt-redis-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = freePort()
+        let port = try freePort()
         // In the foreground, as our child: killed with SIGKILL (a crash), then restarted
         // on the same port and folder; appendfsync always keeps every acknowledged write.
         func startRedis() throws -> Process {

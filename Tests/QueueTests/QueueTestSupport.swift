@@ -88,19 +88,6 @@ func shell(_ args: [String]) throws -> Int32 {
     return p.terminationStatus
 }
 
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// The queue-bench executable built next to the tests (or TRUSTTRADE_BIN / QUEUE_BENCH).
 func queueBenchPath() -> String? {
     let env = ProcessInfo.processInfo.environment
@@ -120,22 +107,3 @@ func queueBenchPath() -> String? {
 
 final class RecorderAnchor {}
 
-// XCTAssert* take autoclosures, which cannot `await`; these take values.
-func assertEqual<T: Equatable>(_ a: T, _ b: T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a, b, message, file: file, line: line)
-}
-func assertTrue(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertTrue(a, message, file: file, line: line)
-}
-func assertFalse(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertFalse(a, message, file: file, line: line)
-}
-func assertNil<T>(_ a: T?, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertNil(a, message, file: file, line: line)
-}
-func assertNotNil<T>(_ a: T?, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertNotNil(a, message, file: file, line: line)
-}
-func assertGreaterThan<T: Comparable>(_ a: T, _ b: T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertGreaterThan(a, b, message, file: file, line: line)
-}

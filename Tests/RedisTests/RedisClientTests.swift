@@ -1,5 +1,6 @@
 import Foundation
 import Redis
+import TestSupport
 import XCTest
 
 /// Integration tests against a real Redis: `REDIS_URL` (default redis://127.0.0.1:6379).
@@ -30,16 +31,16 @@ final class RedisClientTests: XCTestCase {
     // MARK: replies
 
     func testTypedReplies() async throws {
-        assertEq(try await client.send("PING"), .simpleString("PONG"))
-        assertEq(try await client.send("SET", .string(key("s")), "hello"), .simpleString("OK"))
-        assertEq(try await client.send("GET", .string(key("s"))), .bulkString(Array("hello".utf8)))
-        assertEq(try await client.send("GET", .string(key("missing"))), .null)
+        assertEqual(try await client.send("PING"), .simpleString("PONG"))
+        assertEqual(try await client.send("SET", .string(key("s")), "hello"), .simpleString("OK"))
+        assertEqual(try await client.send("GET", .string(key("s"))), .bulkString(Array("hello".utf8)))
+        assertEqual(try await client.send("GET", .string(key("missing"))), .null)
         assertTrue(try await client.send("GET", .string(key("missing"))).isNull)
-        assertEq(try await client.send("INCR", .string(key("n"))), .integer(1))
-        assertEq(try await client.send("INCRBY", .string(key("n")), 41).int, 42)
-        assertEq(try await client.send("SET", .string(key("empty")), ""), .simpleString("OK"))
-        assertEq(try await client.send("GET", .string(key("empty"))), .bulkString([]))
-        assertEq(try await client.send("LRANGE", .string(key("nolist")), 0, -1), .array([]))
+        assertEqual(try await client.send("INCR", .string(key("n"))), .integer(1))
+        assertEqual(try await client.send("INCRBY", .string(key("n")), 41).int, 42)
+        assertEqual(try await client.send("SET", .string(key("empty")), ""), .simpleString("OK"))
+        assertEqual(try await client.send("GET", .string(key("empty"))), .bulkString([]))
+        assertEqual(try await client.send("LRANGE", .string(key("nolist")), 0, -1), .array([]))
 
         // nested arrays with nil inside (Lua false -> nil)
         let nested = try await client.eval("return {1, 'a', {2, {'b', false}}, false}")
@@ -66,19 +67,19 @@ final class RedisClientTests: XCTestCase {
     func testBinarySafeBulkStrings() async throws {
         let bytes: [UInt8] = [0, 13, 10, 0xFF, 0, 65, 13, 10, 36, 45, 49, 13, 10] + Array(0...255)
         assertTrue(try await client.set(key("bin"), bytes: bytes))
-        assertEq(try await client.getBytes(key("bin")), bytes)
+        assertEqual(try await client.getBytes(key("bin")), bytes)
         // binary key too
         let binKey: [UInt8] = Array(key("k\r\n\0").utf8)
         _ = try await client.send(["SET", .bytes(binKey), .bytes(bytes)])
-        assertEq(try await client.send(["GET", .bytes(binKey)]), .bulkString(bytes))
+        assertEqual(try await client.send(["GET", .bytes(binKey)]), .bulkString(bytes))
         _ = try await client.send(["DEL", .bytes(binKey)])
         // a large value split over many reads
         let big = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await client.set(key("big"), bytes: big)
-        assertEq(try await client.getBytes(key("big")), big)
+        assertEqual(try await client.getBytes(key("big")), big)
         // unicode
         try await client.set(key("u"), "héllo wörld ✓ \r\n end")
-        assertEq(try await client.get(key("u")), "héllo wörld ✓ \r\n end")
+        assertEqual(try await client.get(key("u")), "héllo wörld ✓ \r\n end")
     }
 
     func testAggregateReplies() async throws {
@@ -91,14 +92,14 @@ final class RedisClientTests: XCTestCase {
                 .array([.array([.array([.bulkString(Array("deep".utf8))])])]),
                 .bulkString(Array("x".utf8)), .null, .integer(-7),
             ]))
-        assertEq(try await client.eval("return {}"), .array([]))
+        assertEqual(try await client.eval("return {}"), .array([]))
         let withError = try await client.eval("return {1, redis.error_reply('MYERR boom'), 'ok'}")
         XCTAssertEqual(withError.array?.count, 3)
         XCTAssertEqual(withError.array?[1], .error(.server("MYERR boom")))
         XCTAssertEqual(withError.array?[2].string, "ok")
         // a nil multi-bulk (*-1): BLPOP timing out
         let conn = try await RedisConnection.connect(configuration: try RedisConfiguration(url: Self.url))
-        assertEq(try await conn.send(["BLPOP", .string(key("nolist")), "0.01"]), .null)
+        assertEqual(try await conn.send(["BLPOP", .string(key("nolist")), "0.01"]), .null)
         await conn.close()
 
         // large arrays and nested arrays that arrive over many reads, interleaved with small replies
@@ -145,7 +146,7 @@ final class RedisClientTests: XCTestCase {
             XCTAssertTrue(m.contains("not an integer"), m)
         }
         // the connection is still fine afterwards
-        assertEq(try await client.ping(), "PONG")
+        assertEqual(try await client.ping(), "PONG")
     }
 
     // MARK: pipelining + concurrency
@@ -178,7 +179,7 @@ final class RedisClientTests: XCTestCase {
         XCTAssertEqual(mixed[0], .simpleString("OK"))
         XCTAssertEqual(mixed[1].errorValue?.serverErrorCode, "WRONGTYPE")
         XCTAssertEqual(mixed[2].string, "1")
-        assertEq(try await client.pipeline([[RedisArgument]]()), [])
+        assertEqual(try await client.pipeline([[RedisArgument]]()), [])
         // [String] overload
         let strs = try await client.pipeline([["ECHO", "a"], ["ECHO", "b"]])
         XCTAssertEqual(strs.map(\.string), ["a", "b"])
@@ -200,7 +201,7 @@ final class RedisClientTests: XCTestCase {
             }
             try await group.waitForAll()
         }
-        assertEq(try await client.get(key("shared")), "5000")
+        assertEqual(try await client.get(key("shared")), "5000")
     }
 
     // MARK: configuration, AUTH, SELECT
@@ -248,7 +249,7 @@ final class RedisClientTests: XCTestCase {
         config.database = dbB
         let b = RedisClient(configuration: config)
         try await a.set(key("db"), "in \(dbA)")
-        assertEq(try await a.get(key("db")), "in \(dbA)")
+        assertEqual(try await a.get(key("db")), "in \(dbA)")
         assertNil(try await b.get(key("db")), "key set in db \(dbA) must not be visible in db \(dbB)")
         let info = try await a.send("CLIENT", "INFO").string ?? ""
         XCTAssertTrue(info.contains("db=\(dbA)"), info)
@@ -282,7 +283,7 @@ final class RedisClientTests: XCTestCase {
     }
 
     func testConnectionRefusedGivesClearError() async throws {
-        let port = try await freePort()
+        let port = try freePort()
         let c = try RedisClient(url: "redis://127.0.0.1:\(port)")
         do {
             _ = try await c.ping()
@@ -298,63 +299,63 @@ final class RedisClientTests: XCTestCase {
     func testCommandHelpers() async throws {
         assertTrue(try await client.set(key("a"), "1", expiration: .seconds(100)))
         assertFalse(try await client.set(key("a"), "2", condition: .ifNotExists))
-        assertEq(try await client.get(key("a")), "1")
+        assertEqual(try await client.get(key("a")), "1")
         assertFalse(try await client.set(key("b"), "2", condition: .ifExists))
         assertTrue(try await client.set(key("b"), "2", expiration: .milliseconds(100_000), condition: .ifNotExists))
         let ttl = try await client.ttl(key("a"))
         XCTAssertTrue((90...100).contains(ttl), "\(ttl)")
-        assertEq(try await client.ttl(key("nope")), -2)
+        assertEqual(try await client.ttl(key("nope")), -2)
         assertTrue(try await client.expire(key("b"), seconds: 50))
-        assertEq(try await client.exists(key("a"), key("b"), key("c")), 2)
-        assertEq(try await client.del(key("a"), key("c")), 1)
-        assertEq(try await client.incr(key("i")), 1)
-        assertEq(try await client.incrBy(key("i"), 9), 10)
-        assertEq(try await client.decr(key("i")), 9)
+        assertEqual(try await client.exists(key("a"), key("b"), key("c")), 2)
+        assertEqual(try await client.del(key("a"), key("c")), 1)
+        assertEqual(try await client.incr(key("i")), 1)
+        assertEqual(try await client.incrBy(key("i"), 9), 10)
+        assertEqual(try await client.decr(key("i")), 9)
 
-        assertEq(try await client.hset(key("h"), "f1", "v1"), 1)
-        assertEq(try await client.hset(key("h"), fields: ["f2": "v2", "f3": "v3"]), 2)
-        assertEq(try await client.hget(key("h"), "f2"), "v2")
+        assertEqual(try await client.hset(key("h"), "f1", "v1"), 1)
+        assertEqual(try await client.hset(key("h"), fields: ["f2": "v2", "f3": "v3"]), 2)
+        assertEqual(try await client.hget(key("h"), "f2"), "v2")
         assertNil(try await client.hget(key("h"), "zz"))
-        assertEq(try await client.hgetall(key("h")), ["f1": "v1", "f2": "v2", "f3": "v3"])
-        assertEq(try await client.hincrBy(key("h"), "n", 5), 5)
-        assertEq(try await client.hdel(key("h"), "f1", "n"), 2)
+        assertEqual(try await client.hgetall(key("h")), ["f1": "v1", "f2": "v2", "f3": "v3"])
+        assertEqual(try await client.hincrBy(key("h"), "n", 5), 5)
+        assertEqual(try await client.hdel(key("h"), "f1", "n"), 2)
 
-        assertEq(try await client.sadd(key("set"), "a", "b", "c", "a"), 3)
-        assertEq(Set(try await client.smembers(key("set"))), ["a", "b", "c"])
+        assertEqual(try await client.sadd(key("set"), "a", "b", "c", "a"), 3)
+        assertEqual(Set(try await client.smembers(key("set"))), ["a", "b", "c"])
         assertTrue(try await client.sismember(key("set"), "b"))
-        assertEq(try await client.srem(key("set"), "b"), 1)
-        assertEq(try await client.scard(key("set")), 2)
+        assertEqual(try await client.srem(key("set"), "b"), 1)
+        assertEqual(try await client.scard(key("set")), 2)
 
-        assertEq(try await client.zadd(key("z"), score: 2, member: "two"), 1)
-        assertEq(try await client.zadd(key("z"), [(1, "one"), (3.5, "three")]), 2)
-        assertEq(try await client.zrange(key("z"), start: 0, stop: -1), ["one", "two", "three"])
-        assertEq(try await client.zrangeByScore(key("z"), min: "(1", max: "+inf"), ["two", "three"])
-        assertEq(try await client.zscore(key("z"), "three"), 3.5)
+        assertEqual(try await client.zadd(key("z"), score: 2, member: "two"), 1)
+        assertEqual(try await client.zadd(key("z"), [(1, "one"), (3.5, "three")]), 2)
+        assertEqual(try await client.zrange(key("z"), start: 0, stop: -1), ["one", "two", "three"])
+        assertEqual(try await client.zrangeByScore(key("z"), min: "(1", max: "+inf"), ["two", "three"])
+        assertEqual(try await client.zscore(key("z"), "three"), 3.5)
         assertNil(try await client.zscore(key("z"), "none"))
-        assertEq(try await client.zcard(key("z")), 3)
+        assertEqual(try await client.zcard(key("z")), 3)
 
-        assertEq(try await client.rpush(key("l"), "b", "c"), 2)
-        assertEq(try await client.lpush(key("l"), "a"), 3)
-        assertEq(try await client.lrange(key("l"), 0, -1), ["a", "b", "c"])
-        assertEq(try await client.lpop(key("l")), "a")
-        assertEq(try await client.rpop(key("l")), "c")
-        assertEq(try await client.llen(key("l")), 1)
-        assertEq(try await client.mget([key("b"), key("none")]), ["2", nil])
+        assertEqual(try await client.rpush(key("l"), "b", "c"), 2)
+        assertEqual(try await client.lpush(key("l"), "a"), 3)
+        assertEqual(try await client.lrange(key("l"), 0, -1), ["a", "b", "c"])
+        assertEqual(try await client.lpop(key("l")), "a")
+        assertEqual(try await client.rpop(key("l")), "c")
+        assertEqual(try await client.llen(key("l")), 1)
+        assertEqual(try await client.mget([key("b"), key("none")]), ["2", nil])
     }
 
     // MARK: Lua
 
     func testScriptSha1MatchesServer() async throws {
         let script = RedisScript("return redis.call('GET', KEYS[1])")
-        assertEq(try await client.scriptLoad(script.source), script.sha1)
+        assertEqual(try await client.scriptLoad(script.source), script.sha1)
         XCTAssertEqual(RedisScript("").sha1, "da39a3ee5e6b4b0d3255bfef95601890afd80709")
     }
 
     func testEvalshaFallsBackToEvalOnNoscript() async throws {
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1]) + \(Int.random(in: 0..<1_000_000)) * 0")
-        assertEq(try await client.run(script, keys: [key("lua")], args: ["5"]), .integer(5))
+        assertEqual(try await client.run(script, keys: [key("lua")], args: ["5"]), .integer(5))
         // now cached: EVALSHA works directly
-        assertEq(try await client.evalsha(script.sha1, keys: [key("lua")], args: ["1"]), .integer(6))
+        assertEqual(try await client.evalsha(script.sha1, keys: [key("lua")], args: ["1"]), .integer(6))
         _ = try await client.send("SCRIPT", "FLUSH")
         do {
             _ = try await client.evalsha(script.sha1, keys: [key("lua")], args: ["1"])
@@ -362,7 +363,7 @@ final class RedisClientTests: XCTestCase {
         } catch let e as RedisError {
             XCTAssertEqual(e.serverErrorCode, "NOSCRIPT")
         }
-        assertEq(try await client.run(script, keys: [key("lua")], args: ["4"]), .integer(10))
+        assertEqual(try await client.run(script, keys: [key("lua")], args: ["4"]), .integer(10))
         // script errors are thrown, not retried
         do {
             _ = try await client.run(RedisScript("return redis.call('NOPE')"))
@@ -384,7 +385,7 @@ final class RedisClientTests: XCTestCase {
         for i in 0..<200 {
             try await client.set(key("x"), "\(i)")
         }
-        assertEq(try await client.get(key("x")), "199")
+        assertEqual(try await client.get(key("x")), "199")
         let elapsed = ContinuousClock.now - start
         XCTAssertLessThan(elapsed, .seconds(2), "shared connection was blocked for \(elapsed)")
         try await client.rpush(queue, "job-1")
@@ -399,7 +400,7 @@ final class RedisClientTests: XCTestCase {
             return try await conn.llen(queue)
         }
         XCTAssertEqual(n, 2)
-        assertEq(try await client.brpoplpush(queue, key("dst"), timeout: 1), "b")
+        assertEqual(try await client.brpoplpush(queue, key("dst"), timeout: 1), "b")
         try await client.zadd(key("zq"), score: 7, member: "m")
         let z = try await client.bzpopmin([key("zq")], timeout: 1)
         XCTAssertEqual(z?.member, "m")
@@ -415,7 +416,7 @@ final class RedisClientTests: XCTestCase {
             _ = try await popper.value
             XCTFail("expected an error")
         } catch {}
-        assertEq(try await client.ping(), "PONG")
+        assertEqual(try await client.ping(), "PONG")
     }
 
     // MARK: pub/sub
@@ -432,13 +433,13 @@ final class RedisClientTests: XCTestCase {
             }
             return got
         }
-        assertEq(try await client.publish(channel, "one"), 1)
+        assertEqual(try await client.publish(channel, "one"), 1)
         try await client.publish(channel, bytes: Array("two\r\n\0".utf8))
         try await client.publish(channel, "three")
         let got = try await receiver.value
         XCTAssertEqual(got, ["one", "two\r\n\0", "three"])
         await sub.close()
-        assertEq(try await client.publish(channel, "nobody"), 0)
+        assertEqual(try await client.publish(channel, "nobody"), 0)
 
         // patterns
         let psub = try await client.psubscribe(patterns: [key("news.*")])
@@ -454,7 +455,7 @@ final class RedisClientTests: XCTestCase {
         XCTAssertEqual(m2?.channel, key("plain"))
         XCTAssertNil(m2?.pattern)
         try await psub.unsubscribe([key("plain")])
-        assertEq(try await client.publish(key("plain"), "x"), 0)
+        assertEqual(try await client.publish(key("plain"), "x"), 0)
         await psub.close()
         let end = try await iterator.next()
         XCTAssertNil(end)
@@ -476,47 +477,10 @@ final class RedisClientTests: XCTestCase {
         }
         // the pool replaces the connection
         try await Task.sleep(nanoseconds: 1_000_000_000)
-        assertEq(try await c.ping(), "PONG")
+        assertEqual(try await c.ping(), "PONG")
         await c.close()
     }
 }
 
 // MARK: - helpers
 
-func freePort() async throws -> Int {
-    #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw XCTSkip("socket() failed") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
-    }
-    guard bound == 0 else { throw XCTSkip("bind() failed") }
-    let named = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    guard named == 0 else { throw XCTSkip("getsockname() failed") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
-// XCTAssert* take autoclosures, which cannot `await`; these evaluate eagerly.
-func assertEq<T: Equatable>(_ a: T, _ b: T, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a, b, message, file: file, line: line)
-}
-func assertTrue(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertTrue(a, message, file: file, line: line)
-}
-func assertFalse(_ a: Bool, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertFalse(a, message, file: file, line: line)
-}
-func assertNil<T>(_ a: T?, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertNil(a, message, file: file, line: line)
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Redis
+import TestSupport
 import XCTest
 
 /// Starts its own throwaway redis-server, kills it (SHUTDOWN NOSAVE), starts it again,
@@ -41,7 +42,7 @@ final class RedisRestartTests: XCTestCase {
 
     func testClientWorksAgainAfterServerRestart() async throws {
         guard let binary = redisServerPath() else { throw XCTSkip("redis-server is not on PATH") }
-        let port = try await freePort()
+        let port = try freePort()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redis-restart-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -51,11 +52,11 @@ final class RedisRestartTests: XCTestCase {
 
         let client = try RedisClient(url: "redis://:restart-secret@127.0.0.1:\(port)/2", poolSize: 2)
         try await client.set("k", "before")
-        assertEq(try await client.get("k"), "before")
+        assertEqual(try await client.get("k"), "before")
         let sub = try await client.subscribe(channels: ["events"])
         var messages = sub.makeAsyncIterator()
-        assertEq(try await client.publish("events", "m1"), 1)
-        assertEq(try await messages.next()?.string, "m1")
+        assertEqual(try await client.publish("events", "m1"), 1)
+        assertEqual(try await messages.next()?.string, "m1")
 
         // a command blocked in flight when the server dies fails with connectionClosed
         let inFlight = Task { try await client.blpop(["never"], timeout: 0) }
@@ -97,12 +98,12 @@ final class RedisRestartTests: XCTestCase {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         XCTAssertTrue(recovered, "client did not recover after the restart")
-        assertEq(try await client.get("k"), "after")
+        assertEqual(try await client.get("k"), "after")
         // SELECT is applied again on the new connections
         let info = try await client.send("CLIENT", "INFO").string ?? ""
         XCTAssertTrue(info.contains("db=2"), info)
         // all pool slots work
-        for _ in 0..<10 { assertEq(try await client.ping(), "PONG") }
+        for _ in 0..<10 { assertEqual(try await client.ping(), "PONG") }
 
         // the subscription re-subscribed by itself
         let resubDeadline = ContinuousClock.now + .seconds(5)
@@ -113,7 +114,7 @@ final class RedisRestartTests: XCTestCase {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         XCTAssertEqual(receivers, 1)
-        assertEq(try await messages.next()?.string, "m2")
+        assertEqual(try await messages.next()?.string, "m2")
 
         await sub.close()
         await client.close()
