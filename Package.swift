@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "auth-service", targets: ["auth-service"]),
         .executable(name: "standins", targets: ["standins"]),
         .executable(name: "notification-service", targets: ["notification-service"]),
+        .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
     ],
@@ -126,6 +127,29 @@ let package = Package(
             name: "notification-service",
             dependencies: ["NotificationService"],
             path: "Services/Notification/Main"
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Gateway/Sources",
+            resources: [.copy("Store/rate_limit.lua")]
+        ),
+        .executableTarget(
+            name: "gateway",
+            dependencies: ["Gateway"],
+            path: "Services/Gateway/Main"
         ),
         // Local stand-ins for providers that live on the internet (OAuth today;
         // PayMongo, mail and SMS later). They speak the real HTTP protocols.

@@ -73,10 +73,14 @@ service_env() {
             # Providers point at the stand-ins; the dev mailbox is http://127.0.0.1:4010/mailbox
             echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
             ;;
+        gateway)
+            # The seed's web origins plus a local web app on :3000/:5173.
+            echo "CORS_ALLOWED_ORIGINS=https://aitrusttrade.ph,https://www.aitrusttrade.ph,https://admin.aitrusttrade.ph,http://localhost:3000,http://localhost:5173"
+            ;;
         auth-service)
             # OAuth providers point at the local stand-in (standins on :4010).
             # These equal the code's defaults; set here to document them.
-            echo "OAUTH_REDIRECT_BASE_URL=http://127.0.0.1:3001"
+            echo "OAUTH_REDIRECT_BASE_URL=http://127.0.0.1:8080"
             echo "GOOGLE_AUTHORIZE_URL=http://127.0.0.1:4010/oauth/google/authorize"
             echo "GOOGLE_TOKEN_URL=http://127.0.0.1:4010/oauth/google/token"
             echo "GOOGLE_USERINFO_URL=http://127.0.0.1:4010/oauth/google/userinfo"

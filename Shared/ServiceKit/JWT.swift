@@ -4,6 +4,7 @@ import Hummingbird
 import JWTKit
 import Logging
 import NIOCore
+import Synchronization
 import TrustTradeDTO
 
 /// The access token's claims (DESIGN "Identity"): who, what kind of user, and
@@ -78,12 +79,15 @@ public actor TokenVerifier {
     public nonisolated let issuer: String
     public nonisolated let audience: String
     private let source: any JWKSSource
-    private let sessions: (any SessionChecker)?
+    private nonisolated let sessions: (any SessionChecker)?
     private let minimumRefetchInterval: Duration
     private var keys = JWTKeyCollection()
     private var knownKids: Set<String> = []
     private var lastFetch: ContinuousClock.Instant?
     private var inFlight: Task<Void, any Error>?
+    /// Tokens whose signature and claims already checked out (an Ed25519
+    /// verification costs more than the rest of a proxied request).
+    private nonisolated let verified = VerifiedTokenCache(capacity: 20_000)
 
     public init(source: any JWKSSource, sessions: (any SessionChecker)?, issuer: String, audience: String, minimumRefetchInterval: Duration = .seconds(5)) {
         self.source = source
@@ -93,7 +97,23 @@ public actor TokenVerifier {
         self.minimumRefetchInterval = minimumRefetchInterval
     }
 
-    public func verify(_ token: String) async throws -> Identity {
+    /// Signature, claims, then the session (when a session checker is set).
+    public nonisolated func verify(_ token: String) async throws -> Identity {
+        let identity = try await verifyWithoutSession(token)
+        if let sessions, try await !sessions.isActive(sessionId: identity.sessionId) {
+            throw APIError.unauthorized("Session has ended; sign in again", code: .sessionRevoked)
+        }
+        return identity
+    }
+
+    /// Signature and claims only; the caller checks the session (the gateway
+    /// does it in the same Redis round trip as the rate limit).
+    public nonisolated func verifyWithoutSession(_ token: String) async throws -> Identity {
+        if let identity = verified.lookup(token, now: Date()) { return identity }
+        return try await verifySignatureAndClaims(token)
+    }
+
+    private func verifySignatureAndClaims(_ token: String) async throws -> Identity {
         let header = try Self.header(of: token)
         guard header.alg == "EdDSA" else { throw APIError.unauthorized("Token algorithm is not accepted", code: .tokenInvalid) }
         guard let kid = header.kid, !kid.isEmpty else { throw APIError.unauthorized("Token has no key id", code: .tokenInvalid) }
@@ -111,9 +131,7 @@ public actor TokenVerifier {
         guard claims.iss.value == issuer else { throw APIError.unauthorized("Token was issued by someone else", code: .tokenInvalid) }
         guard claims.aud.value.contains(audience) else { throw APIError.unauthorized("Token is meant for another audience", code: .tokenInvalid) }
         guard let identity = claims.identity else { throw APIError.unauthorized("Token subject is not valid", code: .tokenInvalid) }
-        if let sessions, try await !sessions.isActive(sessionId: identity.sessionId) {
-            throw APIError.unauthorized("Session has ended; sign in again", code: .sessionRevoked)
-        }
+        verified.store(token, identity: identity, expiresAt: claims.exp.value)
         return identity
     }
 
@@ -149,6 +167,8 @@ public actor TokenVerifier {
                 continue
             }
         }
+        // A key that left the JWKS (retired or compromised) takes its tokens with it.
+        if !knownKids.isSubset(of: kids) { verified.removeAll() }
         keys = fresh
         knownKids = kids
     }
@@ -166,6 +186,43 @@ public actor TokenVerifier {
         else { throw APIError.unauthorized("Token is malformed", code: .tokenInvalid) }
         return header
     }
+}
+
+/// Bounded memo of verified tokens → identity, until each token's `exp`.
+final class VerifiedTokenCache: Sendable {
+    private struct Entry {
+        let identity: Identity
+        let expiresAt: Date
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ token: String, now: Date) -> Identity? {
+        entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            if entry.expiresAt <= now {
+                entries[token] = nil
+                return nil
+            }
+            return entry.identity
+        }
+    }
+
+    func store(_ token: String, identity: Identity, expiresAt: Date) {
+        entries.withLock { entries in
+            if entries.count >= capacity {
+                let now = Date()
+                entries = entries.filter { $0.value.expiresAt > now }
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[token] = Entry(identity: identity, expiresAt: expiresAt)
+        }
+    }
+
+    func removeAll() { entries.withLock { $0.removeAll() } }
 }
 
 public enum Base64URL {

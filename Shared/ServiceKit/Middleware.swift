@@ -9,6 +9,13 @@ extension HTTPField.Name {
     public static let requestID = Self("X-Request-ID")!
     public static let serviceToken = Self("X-Service-Token")!
     public static let forwardedFor = Self("X-Forwarded-For")!
+    public static let forwardedProto = Self("X-Forwarded-Proto")!
+    public static let forwardedHost = Self("X-Forwarded-Host")!
+    /// The identity the gateway verified, for upstream logs and metrics.
+    /// Services still verify the bearer token themselves.
+    public static let userID = Self("X-User-Id")!
+    public static let userType = Self("X-User-Type")!
+    public static let sessionID = Self("X-Session-Id")!
 }
 
 /// Takes the client's `X-Request-ID` (when it looks sane) or makes one, puts it
