@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= debug
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench-redis bench-queue clean deps
+.PHONY: help run test build bench-redis bench-queue bench-gateway clean deps
 
 help: ## Show this help
 	@echo "TrustTrade backend"
@@ -14,6 +14,7 @@ help: ## Show this help
 	@echo "  make build        swift build (CONFIG=debug|release, default debug)"
 	@echo "  make bench-redis  run the Redis client benchmark (scripts/bench-redis.sh)"
 	@echo "  make bench-queue  our queue against Python bullmq on one Redis (scripts/bench-queue.sh)"
+	@echo "  make bench-gateway the gateway vs nginx vs direct with wrk (scripts/bench-gateway.sh)"
 	@echo "  make deps         install missing Debian packages (redis, hiredis, pkg-config)"
 	@echo "  make clean        stop local servers and remove .build and .data"
 
@@ -31,6 +32,9 @@ bench-redis: ## Redis client benchmark
 
 bench-queue: ## Queue benchmark against Python bullmq
 	@bash scripts/bench-queue.sh
+
+bench-gateway: ## Gateway benchmark against nginx
+	@bash scripts/bench-gateway.sh
 
 deps: ## Install missing system packages
 	@bash scripts/install-deps.sh

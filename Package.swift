@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
+        .executable(name: "gateway-bench", targets: ["gateway-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -148,7 +149,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gateway",
-            dependencies: ["Gateway"],
+            dependencies: ["Gateway", "ServiceKit"],
             path: "Services/Gateway/Main"
         ),
         // Local stand-ins for providers that live on the internet (OAuth today;
@@ -194,6 +195,37 @@ let package = Package(
             name: "TestSupport",
             dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/Support"
+        ),
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/GatewayBench"
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway",
+                "ServiceKit",
+                "Redis",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/GatewayTests"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),

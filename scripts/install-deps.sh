@@ -6,7 +6,12 @@
 #   libhiredis-dev, pkg-config C client linked by Shared/CHiredis
 #   postgresql                 only if no PostgreSQL server binaries are found
 #
+#   wrk, nginx-light           only with `bench` (scripts/bench-gateway.sh)
+#
 # Swift and Python are expected to be on the machine already.
+#
+#   scripts/install-deps.sh          # build, test, run
+#   scripts/install-deps.sh bench    # also the benchmark tools
 set -euo pipefail
 
 missing=()
@@ -25,6 +30,11 @@ need_pkg libhiredis-dev
 need_cmd curl curl
 need_cmd psql postgresql-client
 need_cmd openssl openssl
+
+if [ "${1:-}" = bench ]; then
+    need_cmd wrk wrk
+    need_cmd nginx nginx-light
+fi
 
 have_pg_server=no
 for d in /usr/lib/postgresql/*/bin; do
@@ -75,11 +85,11 @@ export DEBIAN_FRONTEND=noninteractive
 
 # If a package's daemon got started anyway (e.g. under systemd), stop it so it
 # does not hold the default ports; our scripts start their own servers.
-for unit in redis-server postgresql; do
+for unit in redis-server postgresql nginx-light; do
     case " ${missing[*]} " in
         *" $unit "*)
-            if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$unit" 2>/dev/null; then
-                "${SUDO[@]}" systemctl disable --now "$unit" >/dev/null 2>&1 || true
+            if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "${unit%-light}" 2>/dev/null; then
+                "${SUDO[@]}" systemctl disable --now "${unit%-light}" >/dev/null 2>&1 || true
             fi
             ;;
     esac

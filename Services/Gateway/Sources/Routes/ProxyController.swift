@@ -94,7 +94,7 @@ public struct ProxyController<Context: ServiceRequestContext>: Sendable {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw APIError.unauthorized("Use Authorization: Bearer <access token>", code: .tokenInvalid)
             }
-            return try await verifier.verifyWithoutSession(parts[1].trimmingCharacters(in: .whitespaces))
+            return try await verifier.verifyWithoutSession(String(parts[1].drop { $0 == " " }))
         } catch {
             if route.isPublic { return nil }
             let admission = await limiter.admit(

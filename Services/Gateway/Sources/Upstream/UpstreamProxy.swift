@@ -156,8 +156,11 @@ public struct UpstreamProxy: Sendable {
             return .other
         case is NIOConnectionError: return .connect
         case let e as ChannelError:
-            if case .connectTimeout = e { return .connect }
-            return .other
+            switch e {
+            case .connectTimeout: return .connect
+            case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed: return .closedBeforeReply
+            default: return .other
+            }
         case let e as IOError:
             switch e.errnoCode {
             case ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN: return .connect
