@@ -14,9 +14,9 @@ COPY Services ./Services
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
-        --product auth-service --product notification-service --product standins \
+        --product auth-service --product notification-service --product standins --product gateway \
     && mkdir -p /out \
-    && cp .build/release/auth-service .build/release/notification-service .build/release/standins /out/ \
+    && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -45,3 +45,10 @@ COPY --from=build /out/TrustTrade_NotificationService.resources /app/TrustTrade_
 EXPOSE 3003
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3003/health || exit 1
 ENTRYPOINT ["/app/notification-service"]
+
+FROM runtime AS gateway
+COPY --from=build /out/gateway /app/
+COPY --from=build /out/TrustTrade_Gateway.resources /app/TrustTrade_Gateway.resources
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+ENTRYPOINT ["/app/gateway"]
