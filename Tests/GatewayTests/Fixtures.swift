@@ -27,7 +27,7 @@ final class BackgroundApp: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    static func start(port: Int, _ app: some ApplicationProtocol) async throws -> BackgroundApp {
+    static func start(port: Int, _ app: some Service) async throws -> BackgroundApp {
         let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "test-app")))
         let task = Task { try await group.run() }
         let running = BackgroundApp(port: port, task: task, group: group)

@@ -1,74 +1,158 @@
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
 import Logging
+import Metrics
 import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
 import Redis
 import ServiceKit
 import ServiceLifecycle
 import TrustTradeDTO
 
-/// The gateway's request context. Bodies are streamed, never collected, so
-/// no upload limit applies here; the proxy enforces one per route class.
-public struct GatewayRequestContext: ServiceRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public var requestId: String = ""
-    public var identity: Identity?
-    public let remoteAddress: SocketAddress?
+/// What every client connection of the gateway shares.
+final class GatewayCore: Sendable {
+    let config: GatewayConfig
+    let gatekeeper: Gatekeeper
+    let registry: UpstreamRegistry
+    let pools: ConnectionPools
+    let cors: CORSPolicy
+    let redis: RedisClient
+    let logger: Logger
+    let upstreamTimeout: TimeAmount
 
-    public init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
+    init(config: GatewayConfig, gatekeeper: Gatekeeper, registry: UpstreamRegistry, pools: ConnectionPools, redis: RedisClient, logger: Logger) {
+        self.config = config
+        self.gatekeeper = gatekeeper
+        self.registry = registry
+        self.pools = pools
+        self.cors = CORSPolicy(allowedOrigins: config.allowedOrigins)
+        self.redis = redis
+        self.logger = logger
+        self.upstreamTimeout = TimeAmount(config.upstreamTimeout)
+    }
+
+    /// Metrics and the access line of a finished exchange.
+    func record(_ exchange: ProxyHandler.Exchange) {
+        let service = exchange.route?.service ?? "gateway"
+        let area = exchange.route?.area ?? "-"
+        Counter(label: "gateway_requests_total", dimensions: [("service", service), ("area", area), ("status", String(exchange.status))]).increment()
+        let elapsed = ContinuousClock.now - exchange.started
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Timer(label: "gateway_request_duration_seconds", dimensions: [("service", service)]).recordNanoseconds(nanoseconds)
+        logger.info(
+            "\(exchange.head.method.rawValue) \(exchange.path) \(exchange.status)",
+            metadata: ["requestId": "\(exchange.requestId)", "durationMs": "\(String(format: "%.1f", Double(nanoseconds) / 1e6))"])
+    }
+
+    func upstreamError(_ instance: UpstreamInstance, kind: String) {
+        Counter(label: "gateway_upstream_errors_total", dimensions: [("upstream", instance.baseURL), ("kind", kind)]).increment()
     }
 }
 
-/// Shuts the upstream HTTP client down after the server stopped.
-struct HTTPClientService: Service {
-    let client: HTTPClient
+/// The listening socket: HTTP/1.1 with keep-alive and pipelining, one
+/// `ProxyHandler` per connection. Graceful shutdown stops accepting, lets
+/// each connection finish its current answer, then closes it.
+struct GatewayServer: Service {
+    let core: GatewayCore
+    let host: String
+    let port: Int
+
     func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let quiesce = ServerQuiescingHelper(group: group)
+        let core = self.core
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core))
+                }
+            }
+            .bind(host: host, port: port).get()
+        core.logger.info("gateway listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "")"])
+        let stopped = group.any().makePromise(of: Void.self)
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await channel.closeFuture.get()
+                try await stopped.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+                stopped.succeed()
+            }
+        } onGracefulShutdown: {
+            quiesce.initiateShutdown(promise: stopped)
+        }
+        core.pools.closeAll()
     }
 }
 
-/// Builds the gateway: `/health`, `/ready`, `/metrics`, CORS, and the proxy
-/// for every `/v1/<area>/...` route.
-public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+/// The gateway: the server plus what runs beside it (Redis pool, health
+/// probes of upstream instances).
+public struct GatewayApplication: Service {
+    let services: [any Service]
+    let logger: Logger
+
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+        try await withGracefulShutdownHandler {
+            try await group.run()
+        } onGracefulShutdown: {
+            Task { await group.triggerGracefulShutdown() }
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT, then shuts down gracefully.
+    public func runService() async throws {
+        let group = ServiceGroup(configuration: .init(services: [.init(service: self)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Builds the gateway: `/health`, `/ready`, `/metrics`, CORS preflights, and
+/// the proxy for every `/v1/<area>/...` route.
+public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async throws -> GatewayApplication {
+    ServiceMetrics.bootstrap()
     let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
-    let upstreamHTTP = UpstreamProxy.makeHTTPClient(connectTimeout: config.connectTimeout, maxConnectionsPerUpstream: config.maxConnectionsPerUpstream)
     let registry = UpstreamRegistry(config.upstreams)
-    let proxy = UpstreamProxy(http: upstreamHTTP, registry: registry, timeout: config.upstreamTimeout, logger: logger)
     let verifier = TokenVerifier(
         source: HTTPJWKSSource(url: config.common.jwksURL, httpClient: HTTPClient.shared),
         sessions: nil,  // checked with the rate limit, in one Redis round trip
         issuer: config.common.jwtIssuer, audience: config.common.jwtAudience
     )
     let limiter = RateLimiter(redis: redis, outagePolicy: config.redisOutagePolicy, logger: logger)
+    let pools = ConnectionPools(group: MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount(config.connectTimeout),
+                                maxIdlePerInstance: config.maxIdleConnectionsPerUpstream)
+    let core = GatewayCore(
+        config: config, gatekeeper: Gatekeeper(config: config, verifier: verifier, limiter: limiter),
+        registry: registry, pools: pools, redis: redis, logger: logger)
 
-    let router = Router.service(GatewayRequestContext.self)
-    router.add(middleware: GatewayCORSMiddleware(allowedOrigins: config.allowedOrigins))
-    router.addOperationalRoutes(service: config.common.serviceName, checks: [.redis(redis)])
-    ProxyController(config: config, verifier: verifier, limiter: limiter, proxy: proxy).addRoutes(to: router)
-
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [
-            RedisService(redis),
-            UpstreamHealthProber(registry: registry, http: upstreamHTTP, interval: config.healthProbeInterval, logger: logger),
-            HTTPClientService(client: upstreamHTTP),
-        ],
-        logger: logger
-    )
-    app.beforeServerStarts {
-        for (service, urls) in config.upstreams.sorted(by: { $0.key < $1.key }) {
-            logger.info("upstream", metadata: ["service": "\(service)", "instances": "\(urls.joined(separator: ","))"])
-        }
-        // Keys load lazily on the first token if the auth service is not up yet.
+    for (service, urls) in config.upstreams.sorted(by: { $0.key < $1.key }) {
+        logger.info("upstream", metadata: ["service": "\(service)", "instances": "\(urls.joined(separator: ","))"])
+    }
+    // Warm the key cache without delaying the start; keys load on the first
+    // token anyway if the auth service is not up yet.
+    Task {
         do { try await verifier.refresh() } catch {
             logger.notice("signing keys not loaded yet; will fetch on first token", metadata: ["error": "\(error)"])
         }
     }
-    return app
+    return GatewayApplication(
+        services: [
+            GatewayServer(core: core, host: config.common.host, port: config.common.port),
+            RedisService(redis),
+            UpstreamHealthProber(registry: registry, http: HTTPClient.shared, interval: config.healthProbeInterval, logger: logger),
+        ],
+        logger: logger)
 }

@@ -22,10 +22,12 @@ public struct GatewayConfig: Sendable {
     /// Peers whose `X-Forwarded-For` we extend (a load balancer in front);
     /// from anyone else it is replaced by the socket's address.
     public var trustedProxies: Set<String>
-    /// Request bodies up to this size are held so a request can move to
-    /// another instance when the first refuses the connection.
+    /// Request bodies up to this size are kept until the answer starts, so an
+    /// idempotent request can move to another instance when the first closes
+    /// the connection without answering.
     public var replayableBodyLimit: Int
-    public var maxConnectionsPerUpstream: Int
+    /// Idle keep-alive connections kept per instance and event loop.
+    public var maxIdleConnectionsPerUpstream: Int
 
     public static let standardUpstreams: [String: [String]] = [
         "auth": ["http://127.0.0.1:3001"],
@@ -53,8 +55,9 @@ public struct GatewayConfig: Sendable {
         for service in Set(routes.areas.values) {
             let key = "GATEWAY_UPSTREAM_\(service.uppercased())"
             let urls = settings.list(key, default: upstreams[service] ?? [])
-            for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                throw ConfigurationError(key: key, message: "must be http(s) base URLs, got \(url)")
+            // Upstreams are on the internal network (DESIGN: plain HTTP between services).
+            for url in urls where !url.hasPrefix("http://") {
+                throw ConfigurationError(key: key, message: "must be http:// base URLs of internal instances, got \(url)")
             }
             upstreams[service] = urls
         }
@@ -85,6 +88,6 @@ public struct GatewayConfig: Sendable {
         healthProbeInterval = .milliseconds(try settings.int("GATEWAY_HEALTH_PROBE_INTERVAL_MS", default: 2_000))
         trustedProxies = Set(settings.list("GATEWAY_TRUSTED_PROXIES", default: []))
         replayableBodyLimit = try settings.int("GATEWAY_REPLAYABLE_BODY_BYTES", default: 64 << 10)
-        maxConnectionsPerUpstream = try settings.int("GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM", default: 256)
+        maxIdleConnectionsPerUpstream = try settings.int("GATEWAY_MAX_IDLE_CONNECTIONS_PER_UPSTREAM", default: 128)
     }
 }

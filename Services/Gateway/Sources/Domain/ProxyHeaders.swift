@@ -1,55 +1,60 @@
-import HTTPTypes
+import NIOHTTP1
 
 /// Which headers cross the gateway (RFC 9110 §7.6.1 for hop-by-hop).
 public enum ProxyHeaders {
-    /// Meaningful for one connection only; never forwarded either way.
+    /// Meaningful for one connection only; never forwarded either way. Body
+    /// framing (`Transfer-Encoding`) is redone by each side's encoder.
     static let hopByHop: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
         "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
     /// Set by the gateway alone: a client sending them must not be believed
-    /// (identity, service credential, forwarding chain, request framing).
+    /// (identity, service credential, forwarding chain).
     static let setByGateway: Set<String> = [
         "x-user-id", "x-user-type", "x-session-id", "x-user-email", "x-service-token",
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded",
-        "x-request-id", "host", "content-length", "expect",
+        "x-request-id", "host", "expect",
     ]
 
     /// Rate-limit headers are the gateway's to set on the way back.
     static let answeredByGateway: Set<String> = [
         "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
-        "x-ratelimit-limit-minute", "x-ratelimit-remaining-minute",
+        "x-ratelimit-limit-minute", "x-ratelimit-remaining-minute", "x-request-id",
     ]
 
     /// Names listed in `Connection` (`Connection: close, X-Debug`) are hop-by-hop too.
-    static func connectionListed(_ fields: HTTPFields) -> Set<String> {
+    static func connectionListed(_ headers: HTTPHeaders) -> Set<String> {
         var names: Set<String> = []
-        for value in fields[values: .connection] {
-            for token in value.split(separator: ",") {
-                names.insert(token.trimmingCharacters(in: .whitespaces).lowercased())
-            }
+        for value in headers[canonicalForm: "connection"] {
+            names.insert(value.lowercased())
         }
         return names
     }
 
     /// The client's headers that may go upstream.
-    public static func forwardable(request fields: HTTPFields) -> [HTTPField] {
-        let listed = connectionListed(fields)
-        return fields.filter { field in
-            let name = field.name.canonicalName
-            return !hopByHop.contains(name) && !setByGateway.contains(name) && !listed.contains(name)
+    public static func forwardable(request headers: HTTPHeaders) -> HTTPHeaders {
+        let listed = headers.contains(name: "connection") ? connectionListed(headers) : []
+        var out = HTTPHeaders()
+        out.reserveCapacity(headers.count + 8)
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if hopByHop.contains(lower) || setByGateway.contains(lower) || listed.contains(lower) { continue }
+            out.add(name: name, value: value)
         }
+        return out
     }
 
-    /// The upstream's headers that may go back to the client. `Content-Length`
-    /// is carried by the streamed body instead.
-    public static func returnable(response fields: HTTPFields) -> [HTTPField] {
-        let listed = connectionListed(fields)
-        return fields.filter { field in
-            let name = field.name.canonicalName
-            return !hopByHop.contains(name) && !listed.contains(name) && name != "content-length"
-                && !answeredByGateway.contains(name)
+    /// The upstream's headers that may go back to the client.
+    public static func returnable(response headers: HTTPHeaders) -> HTTPHeaders {
+        let listed = headers.contains(name: "connection") ? connectionListed(headers) : []
+        var out = HTTPHeaders()
+        out.reserveCapacity(headers.count + 10)
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if hopByHop.contains(lower) || listed.contains(lower) || answeredByGateway.contains(lower) { continue }
+            out.add(name: name, value: value)
         }
+        return out
     }
 }

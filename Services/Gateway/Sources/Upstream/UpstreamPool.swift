@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import Logging
 import Metrics
 import NIOCore
@@ -12,6 +13,11 @@ public final class UpstreamInstance: Sendable, CustomStringConvertible {
     public let service: String
     /// scheme://host:port, no trailing slash
     public let baseURL: String
+    /// Parsed from `baseURL` (internal upstreams speak plain HTTP/1.1).
+    public let host: String
+    public let port: Int
+    /// The `Host` header upstream requests carry.
+    public let authority: String
     private struct State {
         var healthy = true
         var inFlight = 0
@@ -20,7 +26,19 @@ public final class UpstreamInstance: Sendable, CustomStringConvertible {
 
     public init(service: String, baseURL: String) {
         self.service = service
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = base
+        var rest = Substring(base)
+        if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }
+        let authority = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? String(rest)
+        self.authority = authority
+        if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) {
+            self.host = String(authority[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            self.port = port
+        } else {
+            self.host = authority
+            self.port = 80
+        }
     }
 
     public var isHealthy: Bool { state.withLock { $0.healthy } }
