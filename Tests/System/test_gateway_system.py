@@ -74,7 +74,8 @@ def test_a_person_signs_up_reads_the_inbox_and_signs_out_through_the_gateway(gat
 def test_the_sixth_login_in_a_minute_is_refused_across_both_gateways(gateways):
     a, b = gateways
     ip = {"X-Forwarded-For": client_ip()}
-    body = {"email": "nobody@example.ph", "password": "wrong-password-1"}
+    # A fresh account name: the auth service also throttles failures per account.
+    body = {"email": f"nobody.{uuid.uuid4().hex[:8]}@example.ph", "password": "wrong-password-1"}
     statuses = [request("POST", (a if i % 2 else b).url + "/v1/auth/login", body, headers=ip).status for i in range(5)]
     assert statuses == [401] * 5, statuses
     r = request("POST", a.url + "/v1/auth/login", body, headers=ip)
