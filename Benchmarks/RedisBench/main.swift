@@ -149,19 +149,6 @@ nonisolated(nonsending) func drive(
     }
 }
 
-/// A task executor that runs jobs on a NIO event loop: with it as preference, a task's
-/// nonisolated code (the client API and its continuation resumes) runs on that loop's thread.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let loop: any EventLoop
-
-    init(_ loop: any EventLoop) { self.loop = loop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
 final class Counter: Sendable {
     let value: Atomic<Int>
     init(_ v: Int) { value = Atomic(v) }

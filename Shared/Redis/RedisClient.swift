@@ -89,6 +89,12 @@ public final class RedisClient: RedisCommandExecutor, Sendable {
     nonisolated(nonsending) public func connection() async throws -> RedisConnection {
         let checkout: Checkout = state.withLock { s in
             if s.closed { return .fail(.clientClosed) }
+            // A caller running on an event loop (a NIO handler's task) gets a
+            // connection of that loop when there is one: no thread hop there
+            // and back.
+            for slot in s.slots {
+                if let c = slot.connection, c.eventLoop.inEventLoop, c.isConnected { return .use(c) }
+            }
             let n = s.slots.count
             let i = s.next
             s.next = i + 1 == n ? 0 : i + 1

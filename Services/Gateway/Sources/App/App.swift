@@ -9,6 +9,7 @@ import NIOPosix
 import Redis
 import ServiceKit
 import ServiceLifecycle
+import Synchronization
 import TrustTradeDTO
 
 /// What every client connection of the gateway shares.
@@ -21,6 +22,7 @@ final class GatewayCore: Sendable {
     let redis: RedisClient
     let logger: Logger
     let upstreamTimeout: TimeAmount
+    private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
 
     init(config: GatewayConfig, gatekeeper: Gatekeeper, registry: UpstreamRegistry, pools: ConnectionPools, redis: RedisClient, logger: Logger) {
         self.config = config
@@ -31,16 +33,51 @@ final class GatewayCore: Sendable {
         self.redis = redis
         self.logger = logger
         self.upstreamTimeout = TimeAmount(config.upstreamTimeout)
+        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(loop) }
+        self.executors = executors
     }
+
+    /// Runs a task's work on `loop`.
+    func executor(for loop: any EventLoop) -> EventLoopTaskExecutor {
+        executors[ObjectIdentifier(loop)] ?? EventLoopTaskExecutor(loop)
+    }
+
+    private struct MetricKey: Hashable {
+        let service: String
+        let area: String
+        let status: Int
+    }
+    private struct Meters {
+        var requests: [MetricKey: Counter] = [:]
+        var durations: [String: Timer] = [:]
+    }
+    /// Metric handles by label set (looking them up in the registry on every
+    /// request costs more than the request's own bookkeeping).
+    private let meters = Mutex(Meters())
 
     /// Metrics and the access line of a finished exchange.
     func record(_ exchange: ProxyHandler.Exchange) {
         let service = exchange.route?.service ?? "gateway"
         let area = exchange.route?.area ?? "-"
-        Counter(label: "gateway_requests_total", dimensions: [("service", service), ("area", area), ("status", String(exchange.status))]).increment()
+        let key = MetricKey(service: service, area: area, status: exchange.status)
+        let (counter, timer) = meters.withLock { meters in
+            let counter = meters.requests[key] ?? {
+                let c = Counter(label: "gateway_requests_total", dimensions: [("service", service), ("area", area), ("status", String(key.status))])
+                meters.requests[key] = c
+                return c
+            }()
+            let timer = meters.durations[service] ?? {
+                let t = Timer(label: "gateway_request_duration_seconds", dimensions: [("service", service)])
+                meters.durations[service] = t
+                return t
+            }()
+            return (counter, timer)
+        }
+        counter.increment()
         let elapsed = ContinuousClock.now - exchange.started
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        Timer(label: "gateway_request_duration_seconds", dimensions: [("service", service)]).recordNanoseconds(nanoseconds)
+        timer.recordNanoseconds(nanoseconds)
         logger.info(
             "\(exchange.head.method.rawValue) \(exchange.path) \(exchange.status)",
             metadata: ["requestId": "\(exchange.requestId)", "durationMs": "\(String(format: "%.1f", Double(nanoseconds) / 1e6))"])

@@ -4,21 +4,21 @@ import NIOHTTP1
 public enum ProxyHeaders {
     /// Meaningful for one connection only; never forwarded either way. Body
     /// framing (`Transfer-Encoding`) is redone by each side's encoder.
-    static let hopByHop: Set<String> = [
+    static let hopByHop: HeaderNameSet = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
         "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
     /// Set by the gateway alone: a client sending them must not be believed
     /// (identity, service credential, forwarding chain).
-    static let setByGateway: Set<String> = [
+    static let setByGateway: HeaderNameSet = [
         "x-user-id", "x-user-type", "x-session-id", "x-user-email", "x-service-token",
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded",
         "x-request-id", "host", "expect",
     ]
 
     /// Rate-limit headers are the gateway's to set on the way back.
-    static let answeredByGateway: Set<String> = [
+    static let answeredByGateway: HeaderNameSet = [
         "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
         "x-ratelimit-limit-minute", "x-ratelimit-remaining-minute", "x-request-id",
     ]
@@ -38,8 +38,8 @@ public enum ProxyHeaders {
         var out = HTTPHeaders()
         out.reserveCapacity(headers.count + 8)
         for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || setByGateway.contains(lower) || listed.contains(lower) { continue }
+            if hopByHop.contains(name) || setByGateway.contains(name)
+                || (!listed.isEmpty && listed.contains(name.lowercased())) { continue }
             out.add(name: name, value: value)
         }
         return out
@@ -51,10 +51,31 @@ public enum ProxyHeaders {
         var out = HTTPHeaders()
         out.reserveCapacity(headers.count + 10)
         for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || listed.contains(lower) || answeredByGateway.contains(lower) { continue }
+            if hopByHop.contains(name) || answeredByGateway.contains(name)
+                || (!listed.isEmpty && listed.contains(name.lowercased())) { continue }
             out.add(name: name, value: value)
         }
         return out
+    }
+}
+
+/// Header names matched in any letter case without building a lower-case
+/// copy of every name of every request (the proxy's hot path).
+struct HeaderNameSet: ExpressibleByArrayLiteral, Sendable {
+    private let byLength: [Int: [[UInt8]]]
+
+    init(arrayLiteral names: String...) {
+        var byLength: [Int: [[UInt8]]] = [:]
+        for name in names { byLength[name.utf8.count, default: []].append(Array(name.lowercased().utf8)) }
+        self.byLength = byLength
+    }
+
+    func contains(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard let candidates = byLength[utf8.count] else { return false }
+        for candidate in candidates where utf8.elementsEqual(candidate, by: { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }) {
+            return true
+        }
+        return false
     }
 }

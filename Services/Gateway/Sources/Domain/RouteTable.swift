@@ -140,7 +140,7 @@ public struct RouteTable: Sendable {
         if segments.last == "" { segments = segments.dropLast() }
         for segment in segments {
             if segment.isEmpty || segment == "." || segment == ".." { return false }
-            if segment.contains("\\") { return false }
+            if segment.contains(Character("\\")) { return false }
             if let percent = segment.firstIndex(of: "%") {
                 let encoded = segment[percent...].lowercased()
                 for bad in ["%2f", "%5c", "%2e", "%25", "%00"] where encoded.contains(bad) { return false }

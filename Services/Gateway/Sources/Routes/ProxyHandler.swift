@@ -167,7 +167,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             clientIP = first
             forwardedFor = "\(chain), \(peer)"
         }
-        let requestId = Self.acceptableRequestId(head.headers.first(name: "x-request-id")) ?? "req-\(UUID().uuidString.lowercased())"
+        let requestId = Self.acceptableRequestId(head.headers.first(name: "x-request-id")) ?? Self.newRequestId()
         let exchange = Exchange(head: head, requestId: requestId, clientIP: clientIP, forwardedFor: forwardedFor)
         self.exchange = exchange
         let origin = head.headers.first(name: "origin")
@@ -208,7 +208,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let boundExchange = NIOLoopBound(exchange, eventLoop: loop)
         let gatekeeper = core.gatekeeper
         let authorization = head.headers.first(name: "authorization")
-        Task {
+        // On this connection's loop: the Redis call goes out on a connection of
+        // the same loop and the answer comes back here without a thread hop.
+        Task(executorPreference: core.executor(for: loop)) {
             let result: Result<Gatekeeper.Admission, APIError>
             do throws(APIError) {
                 result = .success(try await gatekeeper.admit(route: route, authorization: authorization, clientIP: clientIP))
@@ -262,6 +264,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.tried.append(instance)
         exchange.instance = instance
         instance.begin()
+        if let idle = pool.takeIdle(instance) {
+            forward(exchange, over: idle)
+            return
+        }
         pool.acquire(instance).whenComplete { result in
             switch result {
             case .success(let connection):
@@ -465,6 +471,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// 128 random bits, as the services make them, without a UUID round trip.
+    static func newRequestId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let hex = String(high, radix: 16), hexLow = String(low, radix: 16)
+        return "req-" + String(repeating: "0", count: 16 - hex.count) + hex + String(repeating: "0", count: 16 - hexLow.count) + hexLow
+    }
+
     /// Client ids are echoed into logs and headers: keep them short and printable.
     static func acceptableRequestId(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= 128,
@@ -525,18 +539,25 @@ extension ProxyHandler: UpstreamExchangeDelegate {
             return
         }
         if let instance { core.upstreamError(instance, kind: error == nil ? "closed" : "protocol") }
-        // An idempotent request whose body we still have may go to another instance.
-        if error == nil, exchange.isIdempotent, exchange.requestEnded, exchange.retries < 2, let replay = exchange.replay {
-            exchange.retries += 1
-            if exchange.connectionWasReused { exchange.tried.removeAll { $0 === instance } }
-            core.logger.warning("upstream closed the connection before replying; trying another instance",
-                                metadata: ["upstream": "\(instance?.description ?? "")", "requestId": "\(exchange.requestId)"])
-            exchange.pending = replay
-            exchange.replay = []
-            exchange.replayBytes = 0
-            exchange.requestSent = false
-            connect(exchange)
-            return
+        // An idempotent request whose body we still have may go to another
+        // instance (or, if the connection came from the pool, to a fresh
+        // connection of the same one: the instance may just have closed it).
+        if exchange.isIdempotent, exchange.requestEnded, exchange.retries < 2, let replay = exchange.replay,
+           let route = exchange.route, let group = core.registry.groups[route.service] {
+            var tried = exchange.tried
+            if exchange.connectionWasReused { tried.removeAll { $0 === instance } }
+            if group.instances.contains(where: { candidate in candidate.isHealthy && !tried.contains { $0 === candidate } }) {
+                exchange.retries += 1
+                exchange.tried = tried
+                core.logger.warning("upstream closed the connection before replying; trying again",
+                                    metadata: ["upstream": "\(instance?.description ?? "")", "requestId": "\(exchange.requestId)"])
+                exchange.pending = replay
+                exchange.replay = []
+                exchange.replayBytes = 0
+                exchange.requestSent = false
+                connect(exchange)
+                return
+            }
         }
         core.logger.error("upstream exchange failed",
                           metadata: ["upstream": "\(instance?.description ?? "")", "error": "\(error.map { "\($0)" } ?? "closed")", "requestId": "\(exchange.requestId)"])

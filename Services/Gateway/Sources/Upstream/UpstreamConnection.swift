@@ -101,17 +101,23 @@ final class LoopConnectionPool {
         self.maxIdlePerInstance = maxIdlePerInstance
     }
 
-    /// A live idle connection, or a new one.
-    func acquire(_ instance: UpstreamInstance) -> EventLoopFuture<UpstreamConnection> {
+    /// A live idle connection, if there is one.
+    func takeIdle(_ instance: UpstreamInstance) -> UpstreamConnection? {
         eventLoop.preconditionInEventLoop()
         let key = ObjectIdentifier(instance)
         while var list = idle[key], let connection = list.popLast() {
             idle[key] = list
             if connection.channel.isActive {
                 connection.handler.onIdleClose = nil
-                return eventLoop.makeSucceededFuture(connection)
+                return connection
             }
         }
+        return nil
+    }
+
+    /// A live idle connection, or a new one.
+    func acquire(_ instance: UpstreamInstance) -> EventLoopFuture<UpstreamConnection> {
+        if let connection = takeIdle(instance) { return eventLoop.makeSucceededFuture(connection) }
         let loop = eventLoop
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
