@@ -33,7 +33,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// One request/response pair.
     final class Exchange {
-        enum Phase { case admitting, connecting, forwarding, answered }
+        enum Phase { case admitting, connecting, forwarding, answered, tunnel }
 
         let head: HTTPRequestHead
         let requestId: String
@@ -65,6 +65,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var responseStarted = false
         var upstreamKeepAlive = true
         var status = 0
+        /// A WebSocket upgrade: after the upstream's `101` both connections
+        /// become one tunnel.
+        var isWebSocketUpgrade = false
 
         init(head: HTTPRequestHead, requestId: String, clientIP: String, forwardedFor: String) {
             self.head = head
@@ -98,7 +101,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch exchange.phase {
             case .admitting, .connecting: exchange.pending.append(buffer)
             case .forwarding: sendBody(buffer, exchange)
-            case .answered: break
+            case .answered, .tunnel: break
             }
         case .end:
             if discardingUntilEnd {
@@ -169,6 +172,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         let requestId = Self.acceptableRequestId(head.headers.first(name: "x-request-id")) ?? Self.newRequestId()
         let exchange = Exchange(head: head, requestId: requestId, clientIP: clientIP, forwardedFor: forwardedFor)
+        exchange.isWebSocketUpgrade = head.method == .GET
+            && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+            && head.headers.first(name: "upgrade")?.lowercased() == "websocket"
         self.exchange = exchange
         let origin = head.headers.first(name: "origin")
         let path = exchange.path
@@ -241,6 +247,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let proto = core.config.trustedProxies.contains(peer) ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
         headers.add(name: "X-Forwarded-Proto", value: proto == "https" ? "https" : "http")
         if let host = exchange.head.headers.first(name: "host") { headers.add(name: "X-Forwarded-Host", value: host) }
+        if exchange.isWebSocketUpgrade {
+            headers.add(name: "Connection", value: "Upgrade")
+            headers.add(name: "Upgrade", value: "websocket")
+        }
         if let identity {
             headers.add(name: "X-User-Id", value: identity.userId.uuidString.lowercased())
             headers.add(name: "X-User-Type", value: identity.userType.rawValue)
@@ -268,7 +278,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             forward(exchange, over: idle)
             return
         }
-        pool.acquire(instance).whenComplete { result in
+        pool.acquire(instance).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let connection):
                 guard self.exchange === exchange, exchange.phase == .connecting else {
@@ -310,7 +320,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         upstream.context.flush()
         upstreamNeedsFlush = false
-        exchange.timeout = context.eventLoop.scheduleTask(in: core.upstreamTimeout) { [weak self] in
+        exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: core.upstreamTimeout) { [weak self] in
             self?.upstreamTimedOut(exchange)
         }
         if !exchange.requestEnded, upstream.channel.isWritable { resumeReads() }
@@ -411,8 +421,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         clientNeedsFlush = false
         core.record(exchange)
         if closing, let promise {
-            let context = self.context!
-            promise.futureResult.whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
             self.exchange = nil
             return
         }
@@ -493,6 +503,15 @@ extension ProxyHandler: UpstreamExchangeDelegate {
         guard let exchange, exchange.phase == .forwarding, let upstream = exchange.upstream else { return }
         switch part {
         case .head(let head):
+            if head.status == .switchingProtocols, exchange.isWebSocketUpgrade {
+                exchange.phase = .tunnel
+                exchange.timeout?.cancel()
+                exchange.timeout = nil
+                exchange.status = 101
+                // After the decoder finished this message (it still has to hand us its end).
+                context.eventLoop.assumeIsolated().execute { self.openTunnel(exchange, upstream: upstream, head: head) }
+                return
+            }
             // 1xx interim answers are the upstream's business.
             if head.status.code < 200 { return }
             exchange.timeout?.cancel()
@@ -518,6 +537,44 @@ extension ProxyHandler: UpstreamExchangeDelegate {
             let reuse = exchange.upstreamKeepAlive && exchange.requestSent
             dropUpstream(exchange, reuse: reuse)
             responseEnded(exchange)
+        }
+    }
+
+    /// Answers the client's upgrade with the upstream's `101` and joins the
+    /// two connections: from here on bytes pass untouched both ways.
+    private func openTunnel(_ exchange: Exchange, upstream: UpstreamConnection, head: HTTPResponseHead) {
+        guard self.exchange === exchange, upstream.channel.isActive, context.channel.isActive else {
+            upstream.channel.close(promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
+        do {
+            try context.pipeline.syncOperations.addHandler(clientGlue, position: .first)
+            var headers = ProxyHeaders.returnable(response: head.headers)
+            headers.add(name: "Connection", value: "Upgrade")
+            headers.add(name: "Upgrade", value: "websocket")
+            headers.add(name: "X-Request-ID", value: exchange.requestId)
+            for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .switchingProtocols, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            upstream.handler.delegate = nil
+            try upstream.becomeTunnel(glue: upstreamGlue)
+        } catch {
+            core.logger.error("websocket tunnel failed", metadata: ["requestId": "\(exchange.requestId)", "error": "\(error)"])
+            upstream.channel.close(promise: nil)
+            context.close(promise: nil)
+            return
+        }
+        exchange.instance?.end()
+        exchange.instance = nil
+        exchange.upstream = nil
+        core.record(exchange)
+        // Reads now belong to the tunnel.
+        holdingReads = false
+        if pendingRead {
+            pendingRead = false
+            context.read()
         }
     }
 

@@ -13,7 +13,7 @@ protocol UpstreamExchangeDelegate: AnyObject {
 
 /// The upstream side of a connection: hands response parts to the current
 /// exchange, and holds reads while the client cannot take more (backpressure).
-final class UpstreamHandler: ChannelDuplexHandler {
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
@@ -85,6 +85,18 @@ final class UpstreamConnection {
     }
 
     func resumeReads() { handler.resumeReads(context: context) }
+
+    /// After a `101`: the HTTP handlers leave and `glue` takes the bytes as
+    /// they are, including any the upstream sent right behind the `101`.
+    func becomeTunnel(glue: GlueHandler) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(glue)
+        // Order matters: the decoder goes last, handing what it still holds
+        // to the next handler, which by then is the glue.
+        pipeline.removeHandler(context: context, promise: nil)
+        pipeline.removeHandler(context: try pipeline.context(handlerType: HTTPRequestEncoder.self), promise: nil)
+        pipeline.removeHandler(context: try pipeline.context(handlerType: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+    }
 }
 
 /// Idle upstream connections of one event loop, per instance. Used only from
@@ -124,7 +136,8 @@ final class LoopConnectionPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // Bytes after a `101 Switching Protocols` stay ours (WebSocket pass-through).
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
