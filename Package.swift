@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "standins", targets: ["standins"]),
         .executable(name: "notification-service", targets: ["notification-service"]),
         .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "core-service", targets: ["core-service"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
@@ -155,6 +156,25 @@ let package = Package(
             dependencies: ["Gateway", "ServiceKit"],
             path: "Services/Gateway/Main"
         ),
+        .target(
+            name: "CoreService",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Services/Core/Sources",
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "core-service",
+            dependencies: ["CoreService"],
+            path: "Services/Core/Main"
+        ),
         // Local stand-ins for providers that live on the internet (OAuth today;
         // PayMongo, mail and SMS later). They speak the real HTTP protocols.
         .target(
@@ -229,6 +249,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/GatewayTests"
+        ),
+        .testTarget(
+            name: "CoreServiceTests",
+            dependencies: [
+                "CoreService",
+                "AuthService",
+                "ServiceKit",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/CoreServiceTests"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),

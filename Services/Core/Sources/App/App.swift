@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Queue
+import Redis
+import ServiceKit
+import ServiceLifecycle
+import TrustTradeDTO
+
+public func coreMigrations() throws -> [Migration] {
+    guard let url = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+        throw MigrationError.badFileName("Migrations folder missing from the bundle")
+    }
+    return try Migration.load(from: url)
+}
+
+/// Builds the core service: profiles and categories (providers, search,
+/// bookings, reviews and chats follow), and the worker of the `core` queue.
+public func buildApplication(config: CoreConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
+    let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
+    let redis = try RedisClient(url: config.common.redisURL, logger: logger)
+    let http = HTTPClient.shared
+    let profiles = ProfileService(
+        store: ProfileStore(client: postgres, logger: logger),
+        auth: InternalClient(httpClient: http, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret)),
+        authBaseURL: config.authBaseURL)
+    let categories = CategoryStore(client: postgres, logger: logger)
+
+    let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+        switch job.job.name {
+        case EventType.userRegistered:
+            let event: EventEnvelope<UserRegisteredEvent>
+            do {
+                event = try APIJSON.decoder().decode(EventEnvelope<UserRegisteredEvent>.self, from: Data(job.job.data.utf8))
+            } catch {
+                throw UnrecoverableError("job data is not a user.registered event: \(error)")
+            }
+            try await profiles.handleRegistered(event.payload)
+        default:
+            throw UnrecoverableError("no handler for job \(job.job.name)")
+        }
+        return nil
+    }
+
+    let verifier = TokenVerifier(
+        source: HTTPJWKSSource(url: config.common.jwksURL, httpClient: http),
+        sessions: RedisSessionChecker(redis: redis),
+        issuer: config.common.jwtIssuer, audience: config.common.jwtAudience
+    )
+    let router = Router.service(AppRequestContext.self)
+    router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
+    UserController(profiles: profiles)
+        .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    CategoryController(store: categories).addRoutes(to: router.group("v1/categories"))
+
+    let migrations = try coreMigrations()
+    let migrated = StartGate()
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
+        services: [postgres, RedisService(redis), GatedService(gate: migrated, worker)],
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await Migrator(schema: "core", migrations: migrations).migrate(client: postgres, logger: logger)
+        await migrated.open()
+    }
+    return app
+}

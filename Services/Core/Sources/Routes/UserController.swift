@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/users`: the signed-in person's profile, and others' public view.
+public struct UserController<Context: ServiceRequestContext>: Sendable {
+    let profiles: ProfileService
+
+    public init(profiles: ProfileService) {
+        self.profiles = profiles
+    }
+
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get("me", use: me)
+        group.put("me", use: updateMe)
+        group.get(":id", use: publicProfile)
+    }
+
+    @Sendable func me(_ request: Request, context: Context) async throws -> Envelope<ProfileDTO> {
+        let identity = try context.requireIdentity()
+        return Envelope(try await profiles.profile(of: identity, requestId: context.requestId))
+    }
+
+    @Sendable func updateMe(_ request: Request, context: Context) async throws -> Envelope<ProfileDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: UpdateProfileRequest.self, context: context)
+        let change = try ProfileChange.validate(body)
+        // Make sure the row exists (first request before the event arrived).
+        _ = try await profiles.profile(of: identity, requestId: context.requestId)
+        guard let updated = try await profiles.store.update(userId: identity.userId, change) else { throw APIError.notFound("No such profile") }
+        return Envelope(updated)
+    }
+
+    @Sendable func publicProfile(_ request: Request, context: Context) async throws -> Envelope<PublicProfileDTO> {
+        _ = try context.requireIdentity()
+        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
+            throw APIError.validation("id", "User id must be a UUID")
+        }
+        guard let profile = try await profiles.store.profile(userId: id) else { throw APIError.notFound("No such user") }
+        return Envelope(PublicProfileDTO(
+            id: profile.id, fullName: profile.fullName, userType: profile.userType, bio: profile.bio,
+            city: profile.city, avatarFileId: profile.avatarFileId, memberSince: profile.createdAt))
+    }
+}
+
+/// `/v1/categories`: the tree, public.
+public struct CategoryController<Context: ServiceRequestContext>: Sendable {
+    let store: CategoryStore
+
+    public init(store: CategoryStore) {
+        self.store = store
+    }
+
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: tree)
+    }
+
+    @Sendable func tree(_ request: Request, context: Context) async throws -> Envelope<[CategoryDTO]> {
+        Envelope(CategoryTree.build(try await store.activeRows()))
+    }
+}

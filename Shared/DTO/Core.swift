@@ -1,0 +1,110 @@
+import Foundation
+
+/// Languages the app speaks to people in.
+public enum AppLanguage: String, Codable, Sendable, CaseIterable {
+    case en, fil
+}
+
+/// The signed-in person's own profile (`GET /v1/users/me`).
+public struct ProfileDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    public var email: String
+    public var fullName: String
+    public var phone: String?
+    public var userType: UserType
+    public var bio: String
+    public var city: String?
+    public var barangay: String?
+    public var avatarFileId: String?
+    public var language: AppLanguage
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: UUID, email: String, fullName: String, phone: String?, userType: UserType, bio: String, city: String?,
+                barangay: String?, avatarFileId: String?, language: AppLanguage, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.email = email
+        self.fullName = fullName
+        self.phone = phone
+        self.userType = userType
+        self.bio = bio
+        self.city = city
+        self.barangay = barangay
+        self.avatarFileId = avatarFileId
+        self.language = language
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// What anyone may see of someone else (`GET /v1/users/:id`): no email or phone.
+public struct PublicProfileDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    public var fullName: String
+    public var userType: UserType
+    public var bio: String
+    public var city: String?
+    public var avatarFileId: String?
+    public var memberSince: String
+
+    public init(id: UUID, fullName: String, userType: UserType, bio: String, city: String?, avatarFileId: String?, memberSince: String) {
+        self.id = id
+        self.fullName = fullName
+        self.userType = userType
+        self.bio = bio
+        self.city = city
+        self.avatarFileId = avatarFileId
+        self.memberSince = memberSince
+    }
+}
+
+/// `PUT /v1/users/me`: the fields present are changed; `null` clears an optional one.
+public struct UpdateProfileRequest: Codable, Sendable {
+    public var fullName: String?
+    public var phone: String??
+    public var bio: String?
+    public var city: String??
+    public var barangay: String??
+    public var language: String?
+
+    public init(fullName: String? = nil, phone: String?? = nil, bio: String? = nil, city: String?? = nil, barangay: String?? = nil, language: String? = nil) {
+        self.fullName = fullName
+        self.phone = phone
+        self.bio = bio
+        self.city = city
+        self.barangay = barangay
+        self.language = language
+    }
+
+    enum CodingKeys: String, CodingKey { case fullName, phone, bio, city, barangay, language }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        fullName = try c.decodeIfPresent(String.self, forKey: .fullName)
+        bio = try c.decodeIfPresent(String.self, forKey: .bio)
+        language = try c.decodeIfPresent(String.self, forKey: .language)
+        // Present-and-null means "clear it"; absent means "leave it".
+        phone = c.contains(.phone) ? .some(try c.decodeIfPresent(String.self, forKey: .phone)) : nil
+        city = c.contains(.city) ? .some(try c.decodeIfPresent(String.self, forKey: .city)) : nil
+        barangay = c.contains(.barangay) ? .some(try c.decodeIfPresent(String.self, forKey: .barangay)) : nil
+    }
+}
+
+/// A category with its children (`GET /v1/categories`).
+public struct CategoryDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    public var slug: String
+    public var name: String
+    public var nameFil: String
+    public var icon: String?
+    public var children: [CategoryDTO]
+
+    public init(id: UUID, slug: String, name: String, nameFil: String, icon: String?, children: [CategoryDTO]) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+        self.nameFil = nameFil
+        self.icon = icon
+        self.children = children
+    }
+}
