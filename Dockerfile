@@ -14,9 +14,9 @@ COPY Services ./Services
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
-        --product auth-service --product notification-service --product standins --product gateway \
+        --product auth-service --product notification-service --product standins --product gateway --product core-service \
     && mkdir -p /out \
-    && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway /out/ \
+    && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway .build/release/core-service /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -52,3 +52,10 @@ COPY --from=build /out/TrustTrade_Gateway.resources /app/TrustTrade_Gateway.reso
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/health || exit 1
 ENTRYPOINT ["/app/gateway"]
+
+FROM runtime AS core-service
+COPY --from=build /out/core-service /app/
+COPY --from=build /out/TrustTrade_CoreService.resources /app/TrustTrade_CoreService.resources
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3000/health || exit 1
+ENTRYPOINT ["/app/core-service"]

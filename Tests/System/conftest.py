@@ -162,3 +162,11 @@ def notification(auth, auth_env, log_dir, service_account, standins):
     s = Service("notification-service", env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "notification-service must exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def core(auth, auth_env, log_dir):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json", AUTH_BASE_URL=auth.url)
+    s = Service("core-service", env, log_dir).wait_healthy()
+    yield s
+    assert s.stop() == 0, "core-service must exit cleanly on SIGTERM"

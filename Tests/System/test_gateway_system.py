@@ -30,9 +30,9 @@ def gateway_env(redis_url, auth_url, upstreams, **extra):
 
 
 @pytest.fixture(scope="module")
-def gateways(auth, notification, redis_url, log_dir):
+def gateways(auth, notification, core, redis_url, log_dir):
     """Two gateway instances on one Redis, like two pods."""
-    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url]})
+    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url]})
     a = Service("gateway", env, log_dir).wait_healthy()
     b = Service("gateway", env, log_dir).wait_healthy()
     yield a, b
@@ -56,6 +56,12 @@ def test_a_person_signs_up_reads_the_inbox_and_signs_out_through_the_gateway(gat
     me = request("GET", gw + "/v1/auth/me", headers=bearer)
     assert me.status == 200 and me.json()["data"]["email"] == email
     assert me.headers["RateLimit-Limit"] == "100"
+    profile = request("GET", gw + "/v1/users/me", headers=bearer)
+    assert profile.status == 200, profile.body
+    assert profile.json()["data"]["fullName"] == "Nena Dizon"
+    categories = request("GET", gw + "/v1/categories", headers=ip)
+    assert categories.status == 200
+    assert "aircon-cleaning" in [c["slug"] for root in categories.json()["data"] for c in root["children"]]
     inbox = request("GET", gw + "/v1/notifications", headers=bearer)
     assert inbox.status == 200, inbox.body
     assert "pagination" in inbox.json()
