@@ -44,6 +44,7 @@ final class ProfileAPITests: XCTestCase {
             }
             let maria = try await signUp("Maria Clara")
             let jose = try await signUp("Jose Rizal", type: "provider")
+            let andres = try await signUp("Andres Bonifacio")
 
             try await app.test(.router) { client in
                 let asMaria: HTTPFields = [.authorization: "Bearer \(maria.token)", .contentType: "application/json"]
@@ -98,7 +99,7 @@ final class ProfileAPITests: XCTestCase {
                 XCTAssertTrue(homeChildren.contains("plumbing"))
                 XCTAssertTrue(roots.contains { $0["slug"] as? String == "it-services" })
 
-                // Jose never asked for his profile: the user.registered job made it.
+                // Nobody asked for Andres' profile: the user.registered job made it.
                 let pg = try Database.makeClient(url: coreDB, logger: logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await pg.run() }
@@ -106,14 +107,14 @@ final class ProfileAPITests: XCTestCase {
                     let store = ProfileStore(client: pg, logger: logger)
                     var found: String?
                     for _ in 0..<300 where found == nil {
-                        found = try await store.profile(userId: UUID(uuidString: jose.id)!)?.fullName
+                        found = try await store.profile(userId: UUID(uuidString: andres.id)!)?.fullName
                         if found == nil { try await Task.sleep(for: .milliseconds(100)) }
                     }
-                    XCTAssertEqual(found, "Jose Rizal", "the registration event reached core through the queue")
+                    XCTAssertEqual(found, "Andres Bonifacio", "the registration event reached core through the queue")
                     // The same event again changes nothing.
-                    try await store.createIfMissing(userId: UUID(uuidString: jose.id)!, email: "other@example.ph", fullName: "Someone Else", phone: nil, userType: .consumer)
-                    let again = try await store.profile(userId: UUID(uuidString: jose.id)!)
-                    XCTAssertEqual(again?.fullName, "Jose Rizal")
+                    try await store.createIfMissing(userId: UUID(uuidString: andres.id)!, email: "other@example.ph", fullName: "Someone Else", phone: nil, userType: .consumer)
+                    let again = try await store.profile(userId: UUID(uuidString: andres.id)!)
+                    XCTAssertEqual(again?.fullName, "Andres Bonifacio")
                 }
             }
 

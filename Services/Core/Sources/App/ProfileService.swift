@@ -19,15 +19,20 @@ public struct ProfileService: Sendable {
     }
 
     public func profile(of identity: Identity, requestId: String) async throws -> ProfileDTO {
-        if let profile = try await store.profile(userId: identity.userId) { return profile }
+        try await profile(userId: identity.userId, requestId: requestId)
+    }
+
+    /// Anyone's profile; someone who registered a moment ago exists too.
+    public func profile(userId: UUID, requestId: String) async throws -> ProfileDTO {
+        if let profile = try await store.profile(userId: userId) { return profile }
         let user: UserDTO
         do {
-            user = try await auth.get("\(authBaseURL)/internal/users/\(identity.userId.uuidString.lowercased())", requestId: requestId)
+            user = try await auth.get("\(authBaseURL)/internal/users/\(userId.uuidString.lowercased())", requestId: requestId)
         } catch let error as InternalCallError where error.status == 404 {
             throw APIError.notFound("No such user")
         }
         try await store.createIfMissing(userId: user.id, email: user.email, fullName: user.fullName, phone: user.phone, userType: user.userType)
-        guard let profile = try await store.profile(userId: identity.userId) else { throw APIError.notFound("No such user") }
+        guard let profile = try await store.profile(userId: userId) else { throw APIError.notFound("No such user") }
         return profile
     }
 

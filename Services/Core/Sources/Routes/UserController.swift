@@ -38,7 +38,7 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
         guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
             throw APIError.validation("id", "User id must be a UUID")
         }
-        guard let profile = try await profiles.store.profile(userId: id) else { throw APIError.notFound("No such user") }
+        let profile = try await profiles.profile(userId: id, requestId: context.requestId)
         return Envelope(PublicProfileDTO(
             id: profile.id, fullName: profile.fullName, userType: profile.userType, bio: profile.bio,
             city: profile.city, avatarFileId: profile.avatarFileId, memberSince: profile.createdAt))
