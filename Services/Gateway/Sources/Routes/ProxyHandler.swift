@@ -282,14 +282,16 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch result {
             case .success(let connection):
                 guard self.exchange === exchange, exchange.phase == .connecting else {
-                    instance.end()
+                    // The client left meanwhile (its exchange already let go of the instance).
                     self.pool.release(connection)
                     return
                 }
                 self.forward(exchange, over: connection)
             case .failure(let error):
-                instance.end()
-                exchange.instance = nil
+                if exchange.instance === instance {
+                    instance.end()
+                    exchange.instance = nil
+                }
                 self.core.upstreamError(instance, kind: "connect")
                 if instance.markDown() {
                     self.core.logger.warning("upstream refused the connection; out of rotation until /health answers",
