@@ -12,10 +12,7 @@ import ServiceLifecycle
 
 /// The auth service's migrations, shipped as numbered SQL files.
 public func authMigrations() throws -> [Migration] {
-    guard let url = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-        throw MigrationError.badFileName("Migrations folder missing from the bundle")
-    }
-    return try Migration.load(from: url)
+    try Migration.bundled(in: .module)
 }
 
 /// Builds the auth service: the same application runs under `main` and in

@@ -10,10 +10,7 @@ import ServiceLifecycle
 import TrustTradeDTO
 
 public func coreMigrations() throws -> [Migration] {
-    guard let url = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-        throw MigrationError.badFileName("Migrations folder missing from the bundle")
-    }
-    return try Migration.load(from: url)
+    try Migration.bundled(in: .module)
 }
 
 /// Builds the core service: profiles and categories (providers, search,
@@ -56,17 +53,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     CategoryController(store: categories).addRoutes(to: router.group("v1/categories"))
 
-    let migrations = try coreMigrations()
-    let migrated = StartGate()
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [postgres, RedisService(redis), GatedService(gate: migrated, worker)],
-        logger: logger
-    )
-    app.beforeServerStarts {
-        try await Migrator(schema: "core", migrations: migrations).migrate(client: postgres, logger: logger)
-        await migrated.open()
-    }
-    return app
+    return serviceApplication(
+        router: router, common: config.common, schema: "core", migrations: try coreMigrations(),
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker], logger: logger)
 }

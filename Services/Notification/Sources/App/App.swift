@@ -9,10 +9,7 @@ import ServiceKit
 import ServiceLifecycle
 
 public func notificationMigrations() throws -> [Migration] {
-    guard let url = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-        throw MigrationError.badFileName("Migrations folder missing from the bundle")
-    }
-    return try Migration.load(from: url)
+    try Migration.bundled(in: .module)
 }
 
 public func notificationTemplates() async throws -> TemplateLibrary {
@@ -76,17 +73,7 @@ public func buildApplication(config: NotificationConfig, logger: Logger? = nil) 
     InternalNotificationController(queue: queue)
         .addRoutes(to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
 
-    let migrations = try notificationMigrations()
-    let migrated = StartGate()
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [postgres, RedisService(redis), GatedService(gate: migrated, worker)],
-        logger: logger
-    )
-    app.beforeServerStarts {
-        try await Migrator(schema: "notification", migrations: migrations).migrate(client: postgres, logger: logger)
-        await migrated.open()
-    }
-    return app
+    return serviceApplication(
+        router: router, common: config.common, schema: "notification", migrations: try notificationMigrations(),
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker], logger: logger)
 }
