@@ -108,3 +108,72 @@ public struct CategoryDTO: Codable, Sendable, Equatable {
         self.children = children
     }
 }
+
+/// A provider (`/v1/providers`). Money in centavos: ₱1,500.00/h is `150000`.
+public struct ProviderDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var userId: UUID
+    @LowercaseUUID public var categoryId: UUID
+    public var businessName: String
+    public var description: String
+    public var hourlyRate: Int64
+    public var currency: String
+    public var serviceAreas: [String]
+    public var skills: [String]
+    public var latitude: Double?
+    public var longitude: Double?
+    public var trustScore: Int
+    public var avgRating: Double
+    public var totalReviews: Int
+    public var totalJobsCompleted: Int
+    public var isVerified: Bool
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: UUID, userId: UUID, categoryId: UUID, businessName: String, description: String, hourlyRate: Int64,
+                serviceAreas: [String], skills: [String], latitude: Double?, longitude: Double?, trustScore: Int, avgRating: Double,
+                totalReviews: Int, totalJobsCompleted: Int, isVerified: Bool, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.userId = userId
+        self.categoryId = categoryId
+        self.businessName = businessName
+        self.description = description
+        self.hourlyRate = hourlyRate
+        self.currency = "PHP"
+        self.serviceAreas = serviceAreas
+        self.skills = skills
+        self.latitude = latitude
+        self.longitude = longitude
+        self.trustScore = trustScore
+        self.avgRating = avgRating
+        self.totalReviews = totalReviews
+        self.totalJobsCompleted = totalJobsCompleted
+        self.isVerified = isVerified
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `POST /v1/providers` and `PUT /v1/providers/:id` (on PUT every field is optional).
+public struct ProviderRequest: Codable, Sendable {
+    public var categoryId: String?
+    public var businessName: String?
+    public var description: String?
+    public var hourlyRate: Int64?
+    public var serviceAreas: [String]?
+    public var skills: [String]?
+    public var latitude: Double?
+    public var longitude: Double?
+
+    public init(categoryId: String? = nil, businessName: String? = nil, description: String? = nil, hourlyRate: Int64? = nil,
+                serviceAreas: [String]? = nil, skills: [String]? = nil, latitude: Double? = nil, longitude: Double? = nil) {
+        self.categoryId = categoryId
+        self.businessName = businessName
+        self.description = description
+        self.hourlyRate = hourlyRate
+        self.serviceAreas = serviceAreas
+        self.skills = skills
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}

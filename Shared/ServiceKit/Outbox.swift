@@ -31,4 +31,9 @@ extension PSQLError {
     public var isUniqueViolation: Bool {
         serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
     }
+
+    /// A referenced row does not exist (SQLSTATE 23503).
+    public var isForeignKeyViolation: Bool {
+        serverInfo?[.sqlState] == "23503"
+    }
 }

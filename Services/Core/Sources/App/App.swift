@@ -52,6 +52,8 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     UserController(profiles: profiles)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     CategoryController(store: categories).addRoutes(to: router.group("v1/categories"))
+    ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles)
+        .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
 
     return serviceApplication(
         router: router, common: config.common, schema: "core", migrations: try coreMigrations(),

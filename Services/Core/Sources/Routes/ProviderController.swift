@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/providers`: anyone reads; a signed-in user creates their own (one);
+/// the owner or an admin changes or removes it.
+public struct ProviderController<Context: ServiceRequestContext>: Sendable {
+    let providers: ProviderStore
+    let profiles: ProfileService
+
+    public init(providers: ProviderStore, profiles: ProfileService) {
+        self.providers = providers
+        self.profiles = profiles
+    }
+
+    /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: show)
+        group.put(":id", use: update)
+        group.delete(":id", use: remove)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ProviderDTO]> {
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        var category: UUID?
+        if let raw = query.get("category") {
+            guard let id = UUID(uuidString: raw) else { throw APIError.validation("category", "Category must be a UUID") }
+            category = id
+        }
+        let (items, total) = try await providers.list(categoryId: category, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
+        guard let provider = try await providers.find(id: try Self.id(context)) else { throw APIError.notFound("No such provider") }
+        return Envelope(provider)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: ProviderRequest.self, context: context)
+        let fields = try ProviderFields.validate(body, creating: true)
+        // The profile row the provider hangs on (made now if the event lags).
+        _ = try await profiles.profile(of: identity, requestId: context.requestId)
+        do {
+            return Envelope(try await providers.create(userId: identity.userId, fields), status: .created)
+        } catch ProviderStore.CreateError.alreadyProvider {
+            throw APIError.conflict("You already have a provider profile; update it instead")
+        } catch ProviderStore.CreateError.unknownCategory {
+            throw APIError.validation("categoryId", "No such category")
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let body = try await request.decodeJSON(as: ProviderRequest.self, context: context)
+        let fields = try ProviderFields.validate(body, creating: false)
+        try await requireOwnerOrAdmin(id, identity)
+        do {
+            guard let updated = try await providers.update(id: id, fields) else { throw APIError.notFound("No such provider") }
+            return Envelope(updated)
+        } catch ProviderStore.CreateError.unknownCategory {
+            throw APIError.validation("categoryId", "No such category")
+        }
+    }
+
+    @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        try await requireOwnerOrAdmin(id, identity)
+        guard try await providers.delete(id: id) else { throw APIError.notFound("No such provider") }
+        return Response(status: .noContent)
+    }
+
+    private func requireOwnerOrAdmin(_ id: UUID, _ identity: Identity) async throws {
+        guard let provider = try await providers.find(id: id) else { throw APIError.notFound("No such provider") }
+        guard provider.userId == identity.userId || identity.userType == .admin else {
+            throw APIError.forbidden("Only the provider or an admin may change this profile")
+        }
+    }
+
+    static func id(_ context: Context) throws -> UUID {
+        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
+            throw APIError.validation("id", "Provider id must be a UUID")
+        }
+        return id
+    }
+}

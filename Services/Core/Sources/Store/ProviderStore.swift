@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import TrustTradeDTO
+
+/// `core.providers`.
+public struct ProviderStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public enum CreateError: Error { case alreadyProvider, unknownCategory }
+
+    /// Creates the user's provider profile and makes the user a provider, in
+    /// one transaction.
+    public func create(userId: UUID, _ f: ProviderFields) async throws -> ProviderDTO {
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO core.providers (user_id, category_id, business_name, description, hourly_rate_centavos,
+                        service_areas, skills, latitude, longitude)
+                    VALUES (\(userId), \(f.categoryId!), \(f.businessName!), \(f.description ?? ""), \(f.hourlyRate!),
+                        \(f.serviceAreas ?? []), \(f.skills ?? []), \(f.location?.latitude), \(f.location?.longitude))
+                    RETURNING \(unescaped: Self.columns)
+                    """,
+                    logger: logger)
+                guard let provider = try await Self.first(rows) else { throw CreateError.unknownCategory }
+                try await connection.query(
+                    "UPDATE core.profiles SET user_type = 'provider', updated_at = now() WHERE user_id = \(userId) AND user_type = 'consumer'",
+                    logger: logger)
+                return provider
+            }
+        } catch let error as PSQLError where error.isUniqueViolation {
+            throw CreateError.alreadyProvider
+        } catch let error as PSQLError where error.isForeignKeyViolation {
+            throw CreateError.unknownCategory
+        }
+    }
+
+    public func find(id: UUID) async throws -> ProviderDTO? {
+        try await Self.first(try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM core.providers WHERE id = \(id) AND deleted_at IS NULL", logger: logger))
+    }
+
+    /// A page of live providers, best trust first; optionally of one category
+    /// (and its sub-categories).
+    public func list(categoryId: UUID?, page: PageRequest) async throws -> ([ProviderDTO], Int) {
+        let rows = try await client.query(
+            """
+            WITH RECURSIVE subtree AS (
+                SELECT id FROM core.categories WHERE id = \(categoryId)
+                UNION ALL
+                SELECT c.id FROM core.categories c JOIN subtree s ON c.parent_id = s.id
+            )
+            SELECT \(unescaped: Self.columns), count(*) OVER ()::int AS total
+            FROM core.providers
+            WHERE deleted_at IS NULL AND (\(categoryId == nil) OR category_id IN (SELECT id FROM subtree))
+            ORDER BY trust_score DESC, avg_rating DESC, created_at, id
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger)
+        var items: [ProviderDTO] = []
+        var total = 0
+        for try await row in rows {
+            items.append(try Self.provider(from: row))
+            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
+        }
+        return (items, total)
+    }
+
+    /// Changes the fields present. Nil when there is no live provider `id`.
+    public func update(id: UUID, _ f: ProviderFields) async throws -> ProviderDTO? {
+        do {
+            return try await Self.first(try await client.query(
+                """
+                UPDATE core.providers SET
+                    category_id = COALESCE(\(f.categoryId), category_id),
+                    business_name = COALESCE(\(f.businessName), business_name),
+                    description = COALESCE(\(f.description), description),
+                    hourly_rate_centavos = COALESCE(\(f.hourlyRate), hourly_rate_centavos),
+                    service_areas = COALESCE(\(f.serviceAreas), service_areas),
+                    skills = COALESCE(\(f.skills), skills),
+                    latitude = COALESCE(\(f.location?.latitude), latitude),
+                    longitude = COALESCE(\(f.location?.longitude), longitude),
+                    updated_at = now()
+                WHERE id = \(id) AND deleted_at IS NULL
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: logger))
+        } catch let error as PSQLError where error.isForeignKeyViolation {
+            throw CreateError.unknownCategory
+        }
+    }
+
+    /// Soft delete: bookings and reviews keep their provider.
+    public func delete(id: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            "UPDATE core.providers SET deleted_at = now() WHERE id = \(id) AND deleted_at IS NULL RETURNING id", logger: logger)
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
+    }
+
+    static let columns = """
+        id, user_id, category_id, business_name, description, hourly_rate_centavos, service_areas, skills, latitude, longitude, \
+        trust_score, avg_rating::float8, total_reviews, total_jobs_completed, is_verified, created_at, updated_at
+        """
+
+    static func first(_ rows: PostgresRowSequence) async throws -> ProviderDTO? {
+        for try await row in rows { return try provider(from: row) }
+        return nil
+    }
+
+    static func provider(from row: PostgresRow) throws -> ProviderDTO {
+        var cells = row.makeIterator()
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
+        return ProviderDTO(
+            id: try next(UUID.self), userId: try next(UUID.self), categoryId: try next(UUID.self),
+            businessName: try next(String.self), description: try next(String.self), hourlyRate: try next(Int64.self),
+            serviceAreas: try next([String].self), skills: try next([String].self),
+            latitude: try next(Double?.self), longitude: try next(Double?.self),
+            trustScore: try next(Int.self), avgRating: try next(Double.self), totalReviews: try next(Int.self),
+            totalJobsCompleted: try next(Int.self), isVerified: try next(Bool.self),
+            createdAt: ISO8601.string(from: try next(Date.self)), updatedAt: ISO8601.string(from: try next(Date.self)))
+    }
+}
