@@ -97,6 +97,14 @@ public actor TokenVerifier {
         self.minimumRefetchInterval = minimumRefetchInterval
     }
 
+    /// A service's verifier: the auth service's JWKS over HTTP, the issuer and
+    /// audience of its configuration.
+    public init(common: CommonConfig, httpClient: HTTPClient, sessions: (any SessionChecker)?) {
+        self.init(
+            source: HTTPJWKSSource(url: common.jwksURL, httpClient: httpClient), sessions: sessions,
+            issuer: common.jwtIssuer, audience: common.jwtAudience)
+    }
+
     /// Signature, claims, then the session (when a session checker is set).
     public nonisolated func verify(_ token: String) async throws -> Identity {
         let identity = try await verifyWithoutSession(token)

@@ -42,11 +42,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         return nil
     }
 
-    let verifier = TokenVerifier(
-        source: HTTPJWKSSource(url: config.common.jwksURL, httpClient: http),
-        sessions: RedisSessionChecker(redis: redis),
-        issuer: config.common.jwtIssuer, audience: config.common.jwtAudience
-    )
+    let verifier = TokenVerifier(common: config.common, httpClient: http, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles)

@@ -163,11 +163,8 @@ public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async
     let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let registry = UpstreamRegistry(config.upstreams)
-    let verifier = TokenVerifier(
-        source: HTTPJWKSSource(url: config.common.jwksURL, httpClient: HTTPClient.shared),
-        sessions: nil,  // checked with the rate limit, in one Redis round trip
-        issuer: config.common.jwtIssuer, audience: config.common.jwtAudience
-    )
+    // Sessions are checked with the rate limit, in one Redis round trip.
+    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: nil)
     let limiter = RateLimiter(redis: redis, outagePolicy: config.redisOutagePolicy, logger: logger)
     let pools = ConnectionPools(group: MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount(config.connectTimeout),
                                 maxIdlePerInstance: config.maxIdleConnectionsPerUpstream)
