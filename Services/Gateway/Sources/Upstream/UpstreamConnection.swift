@@ -154,7 +154,9 @@ final class LoopConnectionPool {
     func release(_ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.delegate = nil
-        connection.handler.holdingReads = false
+        // A read held while the client was slow must not stay swallowed, or the
+        // next exchange on this connection would never see its answer.
+        connection.resumeReads()
         let key = ObjectIdentifier(connection.instance)
         var list = idle[key] ?? []
         guard connection.channel.isActive, list.count < maxIdlePerInstance else {
