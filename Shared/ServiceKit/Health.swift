@@ -34,6 +34,11 @@ public enum ServiceMetrics {
 public struct ReadinessReport: Codable, Sendable {
     public var status: String
     public var checks: [String: String]
+
+    public init(status: String, checks: [String: String]) {
+        self.status = status
+        self.checks = checks
+    }
 }
 
 extension Router where Context: ServiceRequestContext {

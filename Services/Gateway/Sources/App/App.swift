@@ -22,7 +22,6 @@ final class GatewayCore: Sendable {
     let redis: RedisClient
     let logger: Logger
     let upstreamTimeout: TimeAmount
-    private let executors: [ObjectIdentifier: EventLoopTaskExecutor]
 
     init(config: GatewayConfig, gatekeeper: Gatekeeper, registry: UpstreamRegistry, pools: ConnectionPools, redis: RedisClient, logger: Logger) {
         self.config = config
@@ -33,14 +32,6 @@ final class GatewayCore: Sendable {
         self.redis = redis
         self.logger = logger
         self.upstreamTimeout = TimeAmount(config.upstreamTimeout)
-        var executors: [ObjectIdentifier: EventLoopTaskExecutor] = [:]
-        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() { executors[ObjectIdentifier(loop)] = EventLoopTaskExecutor(loop) }
-        self.executors = executors
-    }
-
-    /// Runs a task's work on `loop`.
-    func executor(for loop: any EventLoop) -> EventLoopTaskExecutor {
-        executors[ObjectIdentifier(loop)] ?? EventLoopTaskExecutor(loop)
     }
 
     private struct MetricKey: Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import ServiceKit
 import TrustTradeDTO
@@ -25,7 +26,11 @@ public struct Gatekeeper: Sendable {
 
     /// Where the path goes, or a 404/400. Synchronous: no I/O.
     public func route(method: HTTPMethod, path: String) throws(APIError) -> RouteDecision {
-        switch config.routes.route(method: .init(rawValue: method.rawValue) ?? .get, path: path) {
+        // Never guess a method: a public GET pattern must not admit something else.
+        guard let method = HTTPRequest.Method(method.rawValue) else {
+            throw APIError.badRequest("The request method is not valid")
+        }
+        switch config.routes.route(method: method, path: path) {
         case .success(let decision): return decision
         case .failure(.notFound): throw APIError.notFound("No such route")
         case .failure(.ambiguousPath): throw APIError.badRequest("The path has dot segments, empty segments or encoded separators")

@@ -19,8 +19,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext!
     private var pool: LoopConnectionPool!
     private var exchange: Exchange?
-    private var holdingReads = false
-    private var pendingRead = false
+    private var reads = ReadGate()
     /// The answer went out before the request's body ended: drop the rest.
     private var discardingUntilEnd = false
     private var closeAfterResponse = false
@@ -38,8 +37,9 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let head: HTTPRequestHead
         let requestId: String
         let started = ContinuousClock.now
-        let clientIP: String
         let forwardedFor: String
+        /// The peer is a load balancer we trust: its forwarding headers count.
+        let viaTrustedProxy: Bool
         var phase = Phase.admitting
         var route: RouteDecision?
         var maxBody = 1 << 20
@@ -69,11 +69,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// become one tunnel.
         var isWebSocketUpgrade = false
 
-        init(head: HTTPRequestHead, requestId: String, clientIP: String, forwardedFor: String) {
+        init(head: HTTPRequestHead, requestId: String, forwardedFor: String, viaTrustedProxy: Bool) {
             self.head = head
             self.requestId = requestId
-            self.clientIP = clientIP
             self.forwardedFor = forwardedFor
+            self.viaTrustedProxy = viaTrustedProxy
         }
 
         var path: Substring { head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
@@ -127,19 +127,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if holdingReads { pendingRead = true } else { context.read() }
-    }
+    func read(context: ChannelHandlerContext) { reads.read(context) }
 
-    private func holdReads() { holdingReads = true }
+    private func holdReads() { reads.hold() }
 
-    private func resumeReads() {
-        holdingReads = false
-        if pendingRead {
-            pendingRead = false
-            context.read()
-        }
-    }
+    private func resumeReads() { reads.open(context) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // The client takes more again: let the upstream send more.
@@ -165,13 +157,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         var clientIP = peer
         var forwardedFor = peer
-        if core.config.trustedProxies.contains(peer), let chain = head.headers.first(name: "x-forwarded-for"),
+        let viaTrustedProxy = core.config.trustedProxies.contains(peer)
+        if viaTrustedProxy, let chain = head.headers.first(name: "x-forwarded-for"),
            let first = chain.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
             clientIP = first
             forwardedFor = "\(chain), \(peer)"
         }
         let requestId = Self.acceptableRequestId(head.headers.first(name: "x-request-id")) ?? Self.newRequestId()
-        let exchange = Exchange(head: head, requestId: requestId, clientIP: clientIP, forwardedFor: forwardedFor)
+        let exchange = Exchange(head: head, requestId: requestId, forwardedFor: forwardedFor, viaTrustedProxy: viaTrustedProxy)
         exchange.isWebSocketUpgrade = head.method == .GET
             && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
             && head.headers.first(name: "upgrade")?.lowercased() == "websocket"
@@ -216,7 +209,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let authorization = head.headers.first(name: "authorization")
         // On this connection's loop: the Redis call goes out on a connection of
         // the same loop and the answer comes back here without a thread hop.
-        Task(executorPreference: core.executor(for: loop)) {
+        Task(executorPreference: pool.executor) {
             let result: Result<Gatekeeper.Admission, APIError>
             do throws(APIError) {
                 result = .success(try await gatekeeper.admit(route: route, authorization: authorization, clientIP: clientIP))
@@ -243,8 +236,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = ProxyHeaders.forwardable(request: exchange.head.headers)
         headers.add(name: "X-Request-ID", value: exchange.requestId)
         headers.add(name: "X-Forwarded-For", value: exchange.forwardedFor)
-        let peer = context.channel.remoteAddress?.ipAddress ?? ""
-        let proto = core.config.trustedProxies.contains(peer) ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
+        let proto = exchange.viaTrustedProxy ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
         headers.add(name: "X-Forwarded-Proto", value: proto == "https" ? "https" : "http")
         if let host = exchange.head.headers.first(name: "host") { headers.add(name: "X-Forwarded-Host", value: host) }
         if exchange.isWebSocketUpgrade {
@@ -386,6 +378,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                          message: "The request body is larger than this route accepts (\(exchange.maxBody) bytes)"))
     }
 
+    /// A success made here, in the seed's envelope.
+    private func answer(_ exchange: Exchange, data: some Codable & Sendable) {
+        let envelope = SuccessEnvelope(data: data, meta: ResponseMeta(requestId: exchange.requestId))
+        let body = (try? APIJSON.encoder().encode(envelope)) ?? Data()
+        answer(exchange, status: .ok, contentType: "application/json; charset=utf-8", body: ByteBuffer(bytes: body))
+    }
+
     private func answer(_ exchange: Exchange, error: any Error) {
         let apiError = (error as? APIError) ?? APIError(.internalServerError, code: .internalError, message: "Something went wrong on our side")
         for field in apiError.headers { exchange.extraHeaders.append((field.name.rawName, field.value)) }
@@ -448,10 +447,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func operationalRoute(_ path: Substring) -> ((Exchange) -> Void)? {
         switch path {
         case "/health":
-            return { exchange in
-                let body = #"{"data":{"service":"gateway","status":"ok"},"meta":{"requestId":"\#(exchange.requestId)","timestamp":"\#(ISO8601.string(from: Date()))"},"success":true}"#
-                self.answer(exchange, status: .ok, contentType: "application/json; charset=utf-8", body: ByteBuffer(string: body))
-            }
+            return { exchange in self.answer(exchange, data: ["service": "gateway", "status": "ok"]) }
         case "/metrics":
             return { exchange in
                 let bytes = ServiceMetrics.registry.emitToBuffer()
@@ -470,8 +466,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                         let exchange = boundExchange.value
                         guard handler.exchange === exchange else { return }
                         if ready {
-                            let body = #"{"data":{"checks":{"redis":"ok"},"status":"ready"},"meta":{"requestId":"\#(exchange.requestId)","timestamp":"\#(ISO8601.string(from: Date()))"},"success":true}"#
-                            handler.answer(exchange, status: .ok, contentType: "application/json; charset=utf-8", body: ByteBuffer(string: body))
+                            handler.answer(exchange, data: ReadinessReport(status: "ready", checks: ["redis": "ok"]))
                         } else {
                             handler.answer(exchange, error: APIError.unavailable("Not ready: redis"))
                         }
@@ -533,7 +528,7 @@ extension ProxyHandler: UpstreamExchangeDelegate {
             if !context.channel.isWritable {
                 context.flush()
                 clientNeedsFlush = false
-                if !context.channel.isWritable { upstream.handler.holdingReads = true }
+                if !context.channel.isWritable { upstream.holdReads() }
             }
         case .end:
             let reuse = exchange.upstreamKeepAlive && exchange.requestSent
@@ -573,11 +568,7 @@ extension ProxyHandler: UpstreamExchangeDelegate {
         exchange.upstream = nil
         core.record(exchange)
         // Reads now belong to the tunnel.
-        holdingReads = false
-        if pendingRead {
-            pendingRead = false
-            context.read()
-        }
+        resumeReads()
     }
 
     func upstreamReadComplete() {

@@ -2,6 +2,29 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Redis
+
+/// Holds a channel's reads while the other side of an exchange cannot take
+/// more (backpressure), and lets the held read go when it can.
+struct ReadGate {
+    private(set) var holding = false
+    private var pending = false
+
+    mutating func hold() { holding = true }
+
+    /// The handler's `read(context:)`.
+    mutating func read(_ context: ChannelHandlerContext) {
+        if holding { pending = true } else { context.read() }
+    }
+
+    mutating func open(_ context: ChannelHandlerContext) {
+        holding = false
+        if pending {
+            pending = false
+            context.read()
+        }
+    }
+}
 
 /// Receives what an upstream connection delivers during one exchange.
 protocol UpstreamExchangeDelegate: AnyObject {
@@ -19,8 +42,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: (any UpstreamExchangeDelegate)?
-    var holdingReads = false
-    private var pendingRead = false
+    var reads = ReadGate()
     private var error: (any Error)?
     /// Called when an idle (pooled) connection closes.
     var onIdleClose: (() -> Void)?
@@ -34,17 +56,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if holdingReads { pendingRead = true } else { context.read() }
-    }
-
-    func resumeReads(context: ChannelHandlerContext) {
-        holdingReads = false
-        if pendingRead {
-            pendingRead = false
-            context.read()
-        }
-    }
+    func read(context: ChannelHandlerContext) { reads.read(context) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         delegate?.upstreamWritabilityChanged(isWritable: context.channel.isWritable)
@@ -84,7 +96,8 @@ final class UpstreamConnection {
         self.context = context
     }
 
-    func resumeReads() { handler.resumeReads(context: context) }
+    func holdReads() { handler.reads.hold() }
+    func resumeReads() { handler.reads.open(context) }
 
     /// After a `101`: the HTTP handlers leave and `glue` takes the bytes as
     /// they are, including any the upstream sent right behind the `101`.
@@ -103,12 +116,15 @@ final class UpstreamConnection {
 /// its own loop, so a proxied request never leaves the thread it arrived on.
 final class LoopConnectionPool {
     let eventLoop: any EventLoop
+    /// Runs a request's async work (admission) on this loop.
+    let executor: EventLoopTaskExecutor
     let connectTimeout: TimeAmount
     let maxIdlePerInstance: Int
     private var idle: [ObjectIdentifier: [UpstreamConnection]] = [:]
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount, maxIdlePerInstance: Int) {
         self.eventLoop = eventLoop
+        self.executor = EventLoopTaskExecutor(eventLoop)
         self.connectTimeout = connectTimeout
         self.maxIdlePerInstance = maxIdlePerInstance
     }
