@@ -28,6 +28,7 @@ swift build -c release --product gateway-bench --scratch-path "$SCRATCH_PATH" 2>
 bin=$SCRATCH_PATH/release
 
 source scripts/lib/throwaway-redis.sh
+source scripts/lib/median.sh
 start_throwaway_redis
 redis_port=$port
 
@@ -121,7 +122,6 @@ run_wrk() {
         END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' <<<"$out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "==> wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, median of $ROUNDS rounds (targets interleaved), GET $path"
 declare -A rps p50 p99
@@ -142,7 +142,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
+med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median 2; }
 echo
 printf '%-10s %12s %10s %10s\n' target "req/s" "p50 ms" "p99 ms"
 for target in direct nginx gateway; do

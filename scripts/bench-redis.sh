@@ -27,6 +27,7 @@ for tool in redis-server redis-benchmark redis-cli; do
 done
 
 source scripts/lib/throwaway-redis.sh
+source scripts/lib/median.sh
 
 if [[ -n "$BENCH_BIN" ]]; then
     bench_bin="$BENCH_BIN"
@@ -41,7 +42,6 @@ fi
 start_throwaway_redis
 echo "==> redis-server $(redis-server --version | awk '{print $3}') on port $port; $CLIENTS clients, pipeline $PIPELINE, $REQUESTS requests, median of $ROUNDS"
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 results=()
 for cmd in $COMMANDS; do
