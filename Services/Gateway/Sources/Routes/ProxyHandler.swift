@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -234,19 +235,19 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func upstreamHeaders(_ exchange: Exchange, identity: Identity?) -> HTTPHeaders {
         var headers = ProxyHeaders.forwardable(request: exchange.head.headers)
-        headers.add(name: "X-Request-ID", value: exchange.requestId)
-        headers.add(name: "X-Forwarded-For", value: exchange.forwardedFor)
+        headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
+        headers.add(name: HTTPField.Name.forwardedFor.rawName, value: exchange.forwardedFor)
         let proto = exchange.viaTrustedProxy ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
-        headers.add(name: "X-Forwarded-Proto", value: proto == "https" ? "https" : "http")
-        if let host = exchange.head.headers.first(name: "host") { headers.add(name: "X-Forwarded-Host", value: host) }
+        headers.add(name: HTTPField.Name.forwardedProto.rawName, value: proto == "https" ? "https" : "http")
+        if let host = exchange.head.headers.first(name: "host") { headers.add(name: HTTPField.Name.forwardedHost.rawName, value: host) }
         if exchange.isWebSocketUpgrade {
             headers.add(name: "Connection", value: "Upgrade")
             headers.add(name: "Upgrade", value: "websocket")
         }
         if let identity {
-            headers.add(name: "X-User-Id", value: identity.userId.uuidString.lowercased())
-            headers.add(name: "X-User-Type", value: identity.userType.rawValue)
-            headers.add(name: "X-Session-Id", value: identity.sessionId)
+            headers.add(name: HTTPField.Name.userID.rawName, value: identity.userId.uuidString.lowercased())
+            headers.add(name: HTTPField.Name.userType.rawName, value: identity.userType.rawValue)
+            headers.add(name: HTTPField.Name.sessionID.rawName, value: identity.sessionId)
         }
         return headers
     }
@@ -407,7 +408,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         if let contentType { headers.add(name: "Content-Type", value: contentType) }
         headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
-        headers.add(name: "X-Request-ID", value: exchange.requestId)
+        headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
         for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
         if closeAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: status, headers: headers))), promise: nil)
@@ -517,7 +518,7 @@ extension ProxyHandler: UpstreamExchangeDelegate {
             exchange.status = Int(head.status.code)
             exchange.upstreamKeepAlive = head.isKeepAlive
             var headers = ProxyHeaders.returnable(response: head.headers)
-            headers.add(name: "X-Request-ID", value: exchange.requestId)
+            headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
             for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
             if closeAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
@@ -551,7 +552,7 @@ extension ProxyHandler: UpstreamExchangeDelegate {
             var headers = ProxyHeaders.returnable(response: head.headers)
             headers.add(name: "Connection", value: "Upgrade")
             headers.add(name: "Upgrade", value: "websocket")
-            headers.add(name: "X-Request-ID", value: exchange.requestId)
+            headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
             for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: .switchingProtocols, headers: headers))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
