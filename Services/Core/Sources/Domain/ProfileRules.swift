@@ -51,19 +51,10 @@ public struct ProfileChange: Sendable, Equatable {
     }
 }
 
-/// Philippine mobile numbers in E.164 (`+639171234567`).
+/// Philippine mobile numbers in E.164 (`+639171234567`): the shared phone
+/// rule, narrowed to mobiles (a profile's number is for SMS).
 public enum PhilippinePhone {
     public static func normalize(_ raw: String) -> String? {
-        let digits = raw.filter { $0.isNumber }
-        let national: Substring
-        if raw.hasPrefix("+63") || (digits.hasPrefix("63") && digits.count == 12) {
-            national = digits.dropFirst(2)
-        } else if digits.hasPrefix("0") && digits.count == 11 {
-            national = digits.dropFirst(1)
-        } else {
-            return nil
-        }
-        guard national.count == 10, national.hasPrefix("9") else { return nil }
-        return "+63" + national
+        PhoneNumber.normalize(raw).flatMap { PhoneNumber.isPhilippineMobile($0) ? $0 : nil }
     }
 }
