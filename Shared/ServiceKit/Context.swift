@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -33,4 +34,15 @@ public struct AppRequestContext: ServiceRequestContext {
     }
 
     public var maxUploadSize: Int { 1024 * 1024 }
+}
+
+extension ServiceRequestContext {
+    /// A path parameter that must be a UUID (DESIGN: a malformed id is a 400,
+    /// naming the parameter; `what` starts the message, e.g. "Provider id").
+    public func uuidParameter(_ name: String = "id", what: String = "id") throws -> UUID {
+        guard let raw = parameters.get(name), let id = UUID(uuidString: raw) else {
+            throw APIError.validation(name, "\(what) must be a UUID")
+        }
+        return id
+    }
 }

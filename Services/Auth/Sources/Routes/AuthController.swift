@@ -147,9 +147,7 @@ struct InternalController {
     }
 
     @Sendable func user(_ request: Request, context: AppRequestContext) async throws -> Envelope<UserDTO> {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
-            throw APIError.validation("id", "id must be a UUID")
-        }
+        let id = try context.uuidParameter()
         guard let user = try await users.find(id: id) else { throw APIError.notFound("No such user") }
         return Envelope(user.dto)
     }

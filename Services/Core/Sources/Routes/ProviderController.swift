@@ -85,9 +85,6 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
     }
 
     static func id(_ context: Context) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
-            throw APIError.validation("id", "Provider id must be a UUID")
-        }
-        return id
+        try context.uuidParameter(what: "Provider id")
     }
 }

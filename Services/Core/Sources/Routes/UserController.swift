@@ -35,9 +35,7 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func publicProfile(_ request: Request, context: Context) async throws -> Envelope<PublicProfileDTO> {
         _ = try context.requireIdentity()
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
-            throw APIError.validation("id", "User id must be a UUID")
-        }
+        let id = try context.uuidParameter(what: "User id")
         let profile = try await profiles.profile(userId: id, requestId: context.requestId)
         return Envelope(PublicProfileDTO(
             id: profile.id, fullName: profile.fullName, userType: profile.userType, bio: profile.bio,

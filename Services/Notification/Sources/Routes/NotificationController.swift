@@ -26,10 +26,7 @@ struct NotificationController {
     }
 
     func id(_ context: AppRequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else {
-            throw APIError.validation("id", "id must be a UUID")
-        }
-        return id
+        try context.uuidParameter()
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Envelope<[NotificationDTO]> {
