@@ -10,12 +10,11 @@ public struct ProviderFields: Sendable, Equatable {
     public var hourlyRate: Int64?
     public var serviceAreas: [String]?
     public var skills: [String]?
-    public var location: (latitude: Double, longitude: Double)?
+    public var location: GeoPoint?
 
-    public static func == (a: ProviderFields, b: ProviderFields) -> Bool {
-        a.categoryId == b.categoryId && a.businessName == b.businessName && a.description == b.description
-            && a.hourlyRate == b.hourlyRate && a.serviceAreas == b.serviceAreas && a.skills == b.skills
-            && a.location?.latitude == b.location?.latitude && a.location?.longitude == b.location?.longitude
+    public struct GeoPoint: Sendable, Equatable {
+        public var latitude: Double
+        public var longitude: Double
     }
 
     /// ₱100,000.00 an hour: above this a rate is a typo, not a price.
@@ -65,7 +64,7 @@ public struct ProviderFields: Sendable, Equatable {
         case (let lat?, let lng?):
             // The Philippines: about 4°–22° N, 116°–127° E.
             v.check((4.0...22.0).contains(lat) && (116.0...127.0).contains(lng), "latitude", "Location must be in the Philippines")
-            f.location = (lat, lng)
+            f.location = GeoPoint(latitude: lat, longitude: lng)
         default:
             v.fail("latitude", "Give both latitude and longitude, or neither")
         }
