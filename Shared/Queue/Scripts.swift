@@ -29,12 +29,7 @@ struct QueueScripts: Sendable {
     }()
 
     private static func source(_ name: String) -> String {
-        let url = Bundle.module.url(forResource: name, withExtension: "lua", subdirectory: "Lua")
-            ?? Bundle.module.url(forResource: name, withExtension: "lua")
-        guard let url, let text = try? String(contentsOf: url, encoding: .utf8) else {
-            fatalError("Queue: Lua script \(name).lua missing from the bundle")
-        }
-        return text
+        RedisScript.bundledSource(name, in: .module, subdirectory: "Lua")
     }
 }
 

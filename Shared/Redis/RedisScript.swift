@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Lua script, identified by the SHA1 of its source (what `EVALSHA` expects).
 /// Run it with `client.run(script, keys:, args:)`.
 public struct RedisScript: Sendable, Hashable {
@@ -68,5 +70,18 @@ enum SHA1 {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension RedisScript {
+    /// The text of `<name>.lua` shipped in `bundle` (in `subdirectory`, or at
+    /// its root). A missing script is a packaging bug, so it stops the process.
+    public static func bundledSource(_ name: String, in bundle: Bundle, subdirectory: String? = nil) -> String {
+        let url = subdirectory.flatMap { bundle.url(forResource: name, withExtension: "lua", subdirectory: $0) }
+            ?? bundle.url(forResource: name, withExtension: "lua")
+        guard let url, let text = try? String(contentsOf: url, encoding: .utf8) else {
+            fatalError("Lua script \(name).lua is missing from the bundle")
+        }
+        return text
     }
 }

@@ -37,12 +37,7 @@ public struct RateLimiter: Sendable {
     let refusals: Counter
     let fallbacks: Counter
 
-    static let script: RedisScript = {
-        guard let url = Bundle.module.url(forResource: "rate_limit", withExtension: "lua"),
-              let source = try? String(contentsOf: url, encoding: .utf8)
-        else { fatalError("rate_limit.lua is missing from the gateway's bundle") }
-        return RedisScript(source)
-    }()
+    static let script = RedisScript(RedisScript.bundledSource("rate_limit", in: .module))
 
     public init(redis: RedisClient, outagePolicy: RedisOutagePolicy, logger: Logger) {
         self.redis = redis
