@@ -256,8 +256,12 @@ let package = Package(
                 "CoreService",
                 "AuthService",
                 "ServiceKit",
+                "Queue",
+                "Redis",
+                "TrustTradeDTO",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/CoreServiceTests"
         ),

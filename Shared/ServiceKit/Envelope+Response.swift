@@ -84,6 +84,25 @@ extension Request {
     }
 }
 
+extension Request {
+    /// Like `decodeJSON`, for endpoints whose body may be left out: no body
+    /// gives `fallback`.
+    public func decodeOptionalJSON<T: Decodable>(as type: T.Type, default fallback: T, context: some RequestContext) async throws -> T {
+        if let length = headers[.contentLength], length == "0" { return fallback }
+        var copy = self
+        let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
+        if buffer.readableBytes == 0 { return fallback }
+        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json")
+        }
+        do {
+            return try APIJSON.decoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw APIError.from(error)
+        }
+    }
+}
+
 extension APIError {
     static func from(_ error: DecodingError) -> APIError {
         func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {

@@ -12,14 +12,17 @@ public struct OutboxWriter: Sendable {
 
     public init(schema: String) { self.schema = schema }
 
+    /// `delay`: the job becomes runnable that long after the change committed
+    /// (an expiry, a reminder).
     public func enqueue<P: Codable & Sendable>(
-        _ event: EventEnvelope<P>, queue: String, on connection: PostgresConnection, logger: Logger
+        _ event: EventEnvelope<P>, queue: String, delay: Duration = .zero, on connection: PostgresConnection, logger: Logger
     ) async throws {
         let payload = String(decoding: try APIJSON.encoder().encode(event), as: UTF8.self)
+        let delayMs = max(0, delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
         try await connection.query(
             """
-            INSERT INTO \(unescaped: schema).outbox (id, queue, event_type, payload, request_id)
-            VALUES (\(event.eventId), \(queue), \(event.type), \(payload)::jsonb, \(event.requestId))
+            INSERT INTO \(unescaped: schema).outbox (id, queue, event_type, payload, request_id, delay_ms)
+            VALUES (\(event.eventId), \(queue), \(event.type), \(payload)::jsonb, \(event.requestId), \(delayMs))
             """,
             logger: logger
         )

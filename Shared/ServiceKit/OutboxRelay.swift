@@ -60,17 +60,21 @@ public struct OutboxRelay: Service {
         try await postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, queue, event_type, payload::text FROM \(unescaped: schema).outbox
+                SELECT id, queue, event_type, payload::text,
+                    GREATEST(0, delay_ms - (extract(epoch FROM clock_timestamp() - created_at) * 1000)::bigint)::bigint
+                FROM \(unescaped: schema).outbox
                 WHERE published_at IS NULL ORDER BY created_at LIMIT \(batchSize)
                 FOR UPDATE SKIP LOCKED
                 """,
                 logger: logger
             )
-            var events: [(UUID, String, String, String)] = []
-            for try await row in rows.decode((UUID, String, String, String).self) { events.append(row) }
-            for (id, queue, type, payload) in events {
+            var events: [(UUID, String, String, String, Int64)] = []
+            for try await row in rows.decode((UUID, String, String, String, Int64).self) { events.append(row) }
+            for (id, queue, type, payload, delayMs) in events {
                 var options = Self.eventJobOptions
                 options.jobId = id.uuidString.lowercased()
+                // What is left of the delay the change asked for.
+                options.delayMs = Int(delayMs)
                 _ = try await queues(queue).add(type, json: payload, options: options)
                 try await connection.query("UPDATE \(unescaped: schema).outbox SET published_at = now() WHERE id = \(id)", logger: logger)
             }

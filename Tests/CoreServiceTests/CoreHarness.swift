@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import XCTest
@@ -27,7 +28,7 @@ enum CoreHarness {
     }
 
     static func run(
-        _ label: String, redisDB: Int,
+        _ label: String, redisDB: Int, settings extra: [String: String] = [:],
         _ scenario: @Sendable (_ signUp: @Sendable (String, String) async throws -> Account, _ client: any TestClientProtocol, _ coreDB: String, _ logger: Logger) async throws -> Void
     ) async throws {
         let authDB = try await TestEnvironment.freshDatabase("\(label)auth")
@@ -45,7 +46,7 @@ enum CoreHarness {
                 "DATABASE_URL": coreDB, "REDIS_URL": redisURL, "PORT": "0",
                 "AUTH_JWKS_URL": "http://127.0.0.1:\(port)/v1/auth/.well-known/jwks.json",
                 "AUTH_BASE_URL": "http://127.0.0.1:\(port)",
-            ])), logger: logger)
+            ].merging(extra) { _, new in new })), logger: logger)
             let signUp: @Sendable (String, String) async throws -> Account = { name, type in
                 let email = TestEnvironment.uniqueEmail(label)
                 let created = try await authClient.execute(
@@ -62,5 +63,59 @@ enum CoreHarness {
                 try await scenario(signUp, client, coreDB, logger)
             }
         }
+    }
+
+    /// Sends a request; answers the status and the decoded envelope.
+    @discardableResult
+    static func call(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, as account: Account? = nil, _ body: Any? = nil
+    ) async throws -> (status: HTTPResponse.Status, body: [String: Any]) {
+        var headers: HTTPFields = account?.headers ?? [.contentType: "application/json"]
+        if body == nil { headers[.contentType] = nil }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: try body.map(json)) { $0 }
+        return (response.status, Self.body(response))
+    }
+
+    /// The id of a seeded category by slug.
+    static func categoryId(_ client: any TestClientProtocol, slug: String) async throws -> String {
+        let tree = try await call(client, .get, "/v1/categories").body["data"] as? [[String: Any]] ?? []
+        func find(_ nodes: [[String: Any]]) -> String? {
+            for node in nodes {
+                if node["slug"] as? String == slug { return node["id"] as? String }
+                if let hit = find(node["children"] as? [[String: Any]] ?? []) { return hit }
+            }
+            return nil
+        }
+        return try XCTUnwrap(find(tree), "category \(slug)")
+    }
+
+    /// Makes `account` a provider in `slug`; answers the provider id.
+    static func makeProvider(_ client: any TestClientProtocol, _ account: Account, slug: String = "aircon-cleaning", rate: Int = 50_000) async throws -> String {
+        let category = try await categoryId(client, slug: slug)
+        let created = try await call(client, .post, "/v1/providers", as: account, [
+            "categoryId": category, "businessName": "Pro \(account.email.prefix(12))", "hourlyRate": rate,
+            "serviceAreas": ["Makati City"], "latitude": 14.5547, "longitude": 121.0244,
+        ])
+        XCTAssertEqual(created.status, .created)
+        return try XCTUnwrap((created.body["data"] as? [String: Any])?["id"] as? String)
+    }
+
+    /// Runs `body` with a Postgres client on `url`.
+    static func withDatabase<T: Sendable>(_ url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let pg = try Database.makeClient(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await pg.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(pg)
+        }
+    }
+
+    /// Polls `probe` until it answers non-nil (10 s at most).
+    static func eventually<T: Sendable>(_ probe: @Sendable () async throws -> T?) async throws -> T? {
+        for _ in 0..<100 {
+            if let value = try await probe() { return value }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 }

@@ -1,3 +1,4 @@
+import TrustTradeDTO
 import Foundation
 import NotificationService
 import XCTest

@@ -25,22 +25,38 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         auth: InternalClient(httpClient: http, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret)),
         authBaseURL: config.authBaseURL)
     let categories = CategoryStore(client: postgres, logger: logger)
+    let bookings = BookingStore(client: postgres, logger: logger, settings: .init(
+        pendingLifetime: config.bookingPendingLifetime, confirmationWindow: config.bookingConfirmationWindow, appBaseURL: config.appBaseURL))
 
     let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+        let data = Data(job.job.data.utf8)
+        func decode<P: Codable & Sendable>(_: P.Type) throws -> EventEnvelope<P> {
+            do {
+                return try APIJSON.decoder().decode(EventEnvelope<P>.self, from: data)
+            } catch {
+                throw UnrecoverableError("job data is not a \(job.job.name) event: \(error)")
+            }
+        }
         switch job.job.name {
         case EventType.userRegistered:
-            let event: EventEnvelope<UserRegisteredEvent>
+            try await profiles.handleRegistered(try decode(UserRegisteredEvent.self).payload)
+        case EventType.bookingExpireDue, EventType.bookingAutoCompleteDue:
+            let event = try decode(BookingDue.self)
+            let move: BookingMove = job.job.name == EventType.bookingExpireDue ? .expire : .autoComplete
             do {
-                event = try APIJSON.decoder().decode(EventEnvelope<UserRegisteredEvent>.self, from: Data(job.job.data.utf8))
-            } catch {
-                throw UnrecoverableError("job data is not a user.registered event: \(error)")
+                _ = try await bookings.apply(move, id: event.payload.bookingId, actor: nil, requestId: event.requestId)
+            } catch BookingStore.Failure.move, BookingStore.Failure.notDue, BookingStore.Failure.notFound {
+                // Answered, moved or disputed since the timer was set: nothing to do.
             }
-            try await profiles.handleRegistered(event.payload)
+        case EventType.disputeOpened, EventType.disputeClosed:
+            let event = try decode(BookingDisputeEvent.self)
+            try await bookings.setDisputed(id: event.payload.bookingId, open: event.payload.open, requestId: event.requestId)
         default:
             throw UnrecoverableError("no handler for job \(job.job.name)")
         }
         return nil
     }
+    let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: http, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
@@ -50,8 +66,10 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     CategoryController(store: categories).addRoutes(to: router.group("v1/categories"))
     ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
+    BookingController(bookings: bookings, profiles: profiles)
+        .addRoutes(to: router.group("v1/bookings").add(middleware: AuthenticationMiddleware(verifier: verifier)))
 
     return serviceApplication(
         router: router, common: config.common, schema: "core", migrations: try coreMigrations(),
-        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker], logger: logger)
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay], logger: logger)
 }

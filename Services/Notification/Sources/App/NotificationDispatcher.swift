@@ -3,29 +3,10 @@ import Logging
 import ServiceKit
 import TrustTradeDTO
 
-/// A request to notify one user (from another service's event, or an admin).
-public struct NotifyUserRequest: Codable, Sendable {
-    @LowercaseUUID public var userId: UUID
-    public var kind: NotificationKind
-    public var variables: [String: String]
-    /// Extra fields the app uses to open the right screen (bookingId, ...).
-    public var data: [String: String]?
-    /// Restricts delivery to these channels (still subject to preferences).
-    public var channels: [Channel]?
-
-    public init(userId: UUID, kind: NotificationKind, variables: [String: String], data: [String: String]? = nil, channels: [Channel]? = nil) {
-        self.userId = userId
-        self.kind = kind
-        self.variables = variables
-        self.data = data
-        self.channels = channels
-    }
-}
-
 public enum NotificationJobName {
     public static let emailRequested = EventType.emailRequested
     public static let userRegistered = EventType.userRegistered
-    public static let notifyUser = "notification.requested"
+    public static let notifyUser = EventType.notificationRequested
 }
 
 /// Turns jobs from the `notification` queue into messages: renders the

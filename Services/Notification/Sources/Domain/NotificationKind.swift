@@ -1,18 +1,7 @@
-/// What a notification is about. The raw value names its templates.
-public enum NotificationKind: String, Codable, Sendable, CaseIterable {
-    case welcome
-    case verifyEmail = "verify-email"
-    case passwordReset = "password-reset"
-    case bookingCreated = "booking-created"
-    case bookingAccepted = "booking-accepted"
-    case bookingRejected = "booking-rejected"
-    case bookingCancelled = "booking-cancelled"
-    case bookingCompleted = "booking-completed"
-    case paymentReceived = "payment-received"
-    case escrowReleased = "escrow-released"
-    case payoutSent = "payout-sent"
-    case reviewReceived = "review-received"
+import TrustTradeDTO
 
+/// The delivery rules of each kind (the kinds themselves are in the DTO module).
+extension NotificationKind {
     /// Mails about the account's safety go out whatever the preferences say.
     public var isSecurity: Bool { self == .verifyEmail || self == .passwordReset }
 
@@ -30,11 +19,6 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public enum Channel: String, Codable, Sendable, CaseIterable {
-    case push, email, sms
-    case inApp = "in_app"
-}
-
 public enum Language: String, Codable, Sendable {
     case en, fil
 }
@@ -48,3 +32,6 @@ public enum ChannelPolicy {
         return kind.defaultChannels.subtracting(disabled.subtracting([.inApp]))
     }
 }
+
+/// The channels, by their short name inside this service.
+public typealias Channel = NotificationChannel

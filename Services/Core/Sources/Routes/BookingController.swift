@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/bookings`: a consumer asks a provider for a slot; the provider
+/// accepts or rejects, starts and reports the work done; the consumer
+/// confirms. Only the two of them (and admins) see a booking.
+public struct BookingController<Context: ServiceRequestContext>: Sendable {
+    let bookings: BookingStore
+    let profiles: ProfileService
+
+    public init(bookings: BookingStore, profiles: ProfileService) {
+        self.bookings = bookings
+        self.profiles = profiles
+    }
+
+    /// `group` requires a signed-in user.
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: show)
+        group.put(":id", use: edit)
+        // Withdrawing a request is cancelling it: the record stays for both sides.
+        group.delete(":id", use: withdraw)
+        group.put(":id/accept", use: move(.accept))
+        group.put(":id/reject", use: move(.reject))
+        group.put(":id/start", use: move(.start))
+        group.put(":id/complete", use: move(.complete))
+        group.put(":id/cancel", use: move(.cancel))
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[BookingDTO]> {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        var side: BookingStore.Side?
+        if let raw = query.get("role") {
+            guard let parsed = BookingStore.Side(rawValue: raw) else { throw APIError.validation("role", "Role must be consumer or provider") }
+            side = parsed
+        }
+        var status: BookingStatus?
+        if let raw = query.get("status") {
+            guard let parsed = BookingStatus(rawValue: raw) else {
+                throw APIError.validation("status", "Status must be one of \(BookingStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            status = parsed
+        }
+        let (items, total) = try await bookings.list(userId: identity.userId, side: side, status: status, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: BookingRequest.self, context: context)
+        let fields = try BookingFields.validate(body, creating: true, now: Date())
+        // The consumer's profile row (made now if the registration event lags).
+        _ = try await profiles.profile(of: identity, requestId: context.requestId)
+        do {
+            return Envelope(try await bookings.create(consumerId: identity.userId, fields, requestId: context.requestId), status: .created)
+        } catch let failure as BookingStore.Failure {
+            throw Self.apiError(failure)
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {
+        let identity = try context.requireIdentity()
+        guard let booking = try await bookings.find(id: try Self.id(context), viewer: identity) else { throw APIError.notFound("No such booking") }
+        return Envelope(booking)
+    }
+
+    @Sendable func edit(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let body = try await request.decodeJSON(as: BookingRequest.self, context: context)
+        let fields = try BookingFields.validate(body, creating: false, now: Date())
+        do {
+            return Envelope(try await bookings.apply(.edit, id: id, actor: identity, edit: fields, requestId: context.requestId))
+        } catch let failure as BookingStore.Failure {
+            throw Self.apiError(failure)
+        }
+    }
+
+    @Sendable func withdraw(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        do {
+            _ = try await bookings.apply(.cancel, id: id, actor: identity, requestId: context.requestId)
+            return Response(status: .noContent)
+        } catch let failure as BookingStore.Failure {
+            throw Self.apiError(failure)
+        }
+    }
+
+    func move(_ move: BookingMove) -> @Sendable (Request, Context) async throws -> Envelope<BookingDTO> {
+        { request, context in
+            let identity = try context.requireIdentity()
+            let id = try Self.id(context)
+            let body = try await request.decodeOptionalJSON(as: BookingReasonRequest.self, default: BookingReasonRequest(), context: context)
+            let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let reason, reason.count > 1000 { throw APIError.validation("reason", "Reason must be at most 1000 characters") }
+            do {
+                return Envelope(try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId))
+            } catch let failure as BookingStore.Failure {
+                throw Self.apiError(failure)
+            }
+        }
+    }
+
+    static func apiError(_ failure: BookingStore.Failure) -> APIError {
+        switch failure {
+        case .notFound: return .notFound("No such booking")
+        case .unknownProvider: return .validation("providerId", "No such provider")
+        case .unknownCategory: return .validation("categoryId", "No such category")
+        case .ownProvider: return .validation("providerId", "You cannot book your own provider profile")
+        case .overlap:
+            return .conflict("The provider already has an accepted booking at that time", code: .bookingOverlap)
+        case .notDue:
+            return .conflict("Not due yet", code: .illegalBookingState)
+        case .move(.notYours(let move, let role)):
+            return .forbidden(Self.forbiddenMessage(move, role))
+        case .move(.illegal(let move, let state)):
+            var message = "A booking that is \(state.status.rawValue.replacingOccurrences(of: "_", with: " ")) cannot be \(Self.pastTense(move))"
+            if move == .complete && state.workDone { message = "The work is already reported done; the consumer confirms it" }
+            return APIError(.conflict, code: .illegalBookingState, message: message,
+                            details: [FieldError(field: "status", message: state.status.rawValue)])
+        }
+    }
+
+    static func forbiddenMessage(_ move: BookingMove, _ role: BookingRole) -> String {
+        switch move {
+        case .accept, .reject, .start: "Only the provider can \(move.rawValue) a booking"
+        case .edit: "Only the consumer can change a booking request"
+        default: "You may not \(move.rawValue) this booking"
+        }
+    }
+
+    static func pastTense(_ move: BookingMove) -> String {
+        switch move {
+        case .edit: "changed"
+        case .accept: "accepted"
+        case .reject: "rejected"
+        case .start: "started"
+        case .complete, .autoComplete: "completed"
+        case .cancel: "cancelled"
+        case .expire: "expired"
+        }
+    }
+
+    static func id(_ context: Context) throws -> UUID {
+        try context.uuidParameter(what: "Booking id")
+    }
+}
