@@ -177,3 +177,74 @@ public struct ProviderRequest: Codable, Sendable {
         self.longitude = longitude
     }
 }
+
+/// A review of a completed booking (`/v1/reviews`).
+public struct ReviewDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var bookingId: UUID
+    @LowercaseUUID public var reviewerId: UUID
+    public var reviewerName: String
+    @LowercaseUUID public var providerId: UUID
+    public var rating: Int
+    public var title: String
+    public var content: String
+    /// The provider's one answer.
+    public var response: String?
+    public var respondedAt: String?
+    /// Written by the consumer of a completed booking.
+    public var isVerified: Bool
+    /// The reviewer can change it until then.
+    public var editableUntil: String
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: UUID, bookingId: UUID, reviewerId: UUID, reviewerName: String, providerId: UUID, rating: Int, title: String, content: String,
+                response: String?, respondedAt: String?, isVerified: Bool, editableUntil: String, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.bookingId = bookingId
+        self.reviewerId = reviewerId
+        self.reviewerName = reviewerName
+        self.providerId = providerId
+        self.rating = rating
+        self.title = title
+        self.content = content
+        self.response = response
+        self.respondedAt = respondedAt
+        self.isVerified = isVerified
+        self.editableUntil = editableUntil
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `POST /v1/reviews` (bookingId, rating, title, content) and
+/// `PUT /v1/reviews/:id` (the reviewer: rating, title, content; the
+/// provider: response).
+public struct ReviewRequest: Codable, Sendable {
+    public var bookingId: String?
+    public var rating: Int?
+    public var title: String?
+    public var content: String?
+    public var response: String?
+
+    public init(bookingId: String? = nil, rating: Int? = nil, title: String? = nil, content: String? = nil, response: String? = nil) {
+        self.bookingId = bookingId
+        self.rating = rating
+        self.title = title
+        self.content = content
+        self.response = response
+    }
+}
+
+/// The payload of `review.created` / `review.updated` / `review.deleted`
+/// (the `ai` queue: sentiment and trust score).
+public struct ReviewEvent: Codable, Sendable {
+    public var review: ReviewDTO
+    public init(review: ReviewDTO) { self.review = review }
+}
+
+extension EventType {
+    public static let reviewCreated = "review.created"
+    public static let reviewUpdated = "review.updated"
+    public static let reviewDeleted = "review.deleted"
+}

@@ -243,14 +243,34 @@ public enum SQLScript {
 extension PostgresClient {
     /// `withTransaction` that rethrows the body's own error (an `APIError`,
     /// a domain error) instead of wrapping it, so callers can match on it.
+    /// A transaction the server aborted as a deadlock victim or a
+    /// serialization failure is run again (up to 3 times): the body must only
+    /// touch the database, which the abort rolled back.
     public func transaction<T: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> T {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            if let inner = error.closureError { throw inner }
-            throw error
+        var attempt = 1
+        while true {
+            do {
+                return try await withTransaction(logger: logger, body)
+            } catch let error as PostgresTransactionError {
+                let inner = error.closureError ?? error
+                if attempt < 3, let psql = inner as? PSQLError, psql.isRetryableConflict {
+                    attempt += 1
+                    logger.info("transaction retried", metadata: ["sqlState": .string(psql.serverInfo?[.sqlState] ?? "")])
+                    continue
+                }
+                throw inner
+            }
         }
+    }
+}
+
+extension PSQLError {
+    /// Deadlock victim (40P01) or serialization failure (40001): the same
+    /// transaction can succeed when run again.
+    public var isRetryableConflict: Bool {
+        let state = serverInfo?[.sqlState]
+        return state == "40P01" || state == "40001"
     }
 }

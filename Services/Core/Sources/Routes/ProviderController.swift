@@ -8,10 +8,12 @@ import TrustTradeDTO
 public struct ProviderController<Context: ServiceRequestContext>: Sendable {
     let providers: ProviderStore
     let profiles: ProfileService
+    let reviews: ReviewController<Context>
 
-    public init(providers: ProviderStore, profiles: ProfileService) {
+    public init(providers: ProviderStore, profiles: ProfileService, reviews: ReviewController<Context>) {
         self.providers = providers
         self.profiles = profiles
+        self.reviews = reviews
     }
 
     /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
@@ -21,6 +23,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         group.get(":id", use: show)
         group.put(":id", use: update)
         group.delete(":id", use: remove)
+        group.get(":id/reviews", use: providerReviews)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ProviderDTO]> {
@@ -38,6 +41,12 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
         guard let provider = try await providers.find(id: try Self.id(context)) else { throw APIError.notFound("No such provider") }
         return Envelope(provider)
+    }
+
+    @Sendable func providerReviews(_ request: Request, context: Context) async throws -> Envelope<[ReviewDTO]> {
+        let id = try Self.id(context)
+        guard try await providers.find(id: id) != nil else { throw APIError.notFound("No such provider") }
+        return try await reviews.page(of: id, request)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {

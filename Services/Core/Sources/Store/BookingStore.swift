@@ -144,6 +144,12 @@ public struct BookingStore: Sendable {
                 case .success(let t): transition = t
                 case .failure(let error): throw Failure.move(error)
                 }
+                if transition.to == .accepted {
+                    // Accepts for one provider take turns: the exclusion
+                    // constraint alone would let racing accepts deadlock.
+                    for try await _ in try await connection.query(
+                        "SELECT id FROM core.providers WHERE id = \(current.providerId) FOR NO KEY UPDATE", logger: logger).decode(UUID.self) {}
+                }
                 let updated = try await write(move, transition, id: id, current: current, role: role, reason: reason, edit: edit, on: connection)
                 try await afterMove(move, transition, booking: updated, previous: current.status, role: role, requestId: requestId, on: connection)
                 return updated
@@ -256,12 +262,8 @@ public struct BookingStore: Sendable {
                 EventEnvelope(type: EventType.bookingAutoCompleteDue, requestId: requestId, payload: BookingDue(bookingId: booking.id)),
                 queue: "core", delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
         }
-        if event == EventType.bookingCompleted {
-            try await connection.query(
-                """
-                UPDATE core.providers SET total_jobs_completed = total_jobs_completed + 1, updated_at = now()
-                WHERE id = \(booking.providerId)
-                """, logger: logger)
+        if event == EventType.bookingCompleted || (event == EventType.bookingCancelled && previous == .accepted) {
+            try await ProviderStats.refresh(providerId: booking.providerId, on: connection, logger: logger)
         }
     }
 

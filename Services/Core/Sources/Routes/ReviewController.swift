@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/reviews`: anyone reads; the consumer of a completed booking writes
+/// one; the reviewer edits for 7 days; the provider answers once.
+public struct ReviewController<Context: ServiceRequestContext>: Sendable {
+    let reviews: ReviewStore
+
+    public init(reviews: ReviewStore) {
+        self.reviews = reviews
+    }
+
+    /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.post(use: create)
+        group.get(":id", use: show)
+        group.put(":id", use: update)
+        group.delete(":id", use: remove)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ReviewDTO]> {
+        guard let raw = request.uri.queryParameters.get("providerId") else {
+            throw APIError.validation("providerId", "Give the provider whose reviews to list")
+        }
+        guard let providerId = UUID(uuidString: raw) else { throw APIError.validation("providerId", "Provider id must be a UUID") }
+        return try await page(of: providerId, request)
+    }
+
+    /// Also `GET /v1/providers/:id/reviews`.
+    func page(of providerId: UUID, _ request: Request) async throws -> Envelope<[ReviewDTO]> {
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let (items, total) = try await reviews.list(providerId: providerId, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<ReviewDTO> {
+        guard let review = try await reviews.find(id: try Self.id(context)) else { throw APIError.notFound("No such review") }
+        return Envelope(review)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<ReviewDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
+        let fields = try ReviewFields.validate(body, creating: true)
+        return Envelope(try await Self.mapped { try await reviews.create(reviewer: identity, fields, requestId: context.requestId) }, status: .created)
+    }
+
+    @Sendable func update(_ request: Request, context: Context) async throws -> Envelope<ReviewDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
+        let fields = try ReviewFields.validate(body, creating: false)
+        return Envelope(try await Self.mapped { try await reviews.update(id: id, by: identity, fields, requestId: context.requestId) })
+    }
+
+    @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        try await Self.mapped { try await reviews.delete(id: id, by: identity, requestId: context.requestId) }
+        return Response(status: .noContent)
+    }
+
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as ReviewStore.Failure {
+            switch failure {
+            case .notFound: throw APIError.notFound("No such review")
+            case .bookingNotFound: throw APIError.notFound("No such booking")
+            case .forbidden(let message): throw APIError.forbidden(message)
+            case .conflict(let message): throw APIError.conflict(message)
+            }
+        }
+    }
+
+    static func id(_ context: Context) throws -> UUID {
+        try context.uuidParameter(what: "Review id")
+    }
+}
