@@ -5,6 +5,7 @@
 #   redis-server, redis-tools  local Redis for `make run` / `make test`
 #   libhiredis-dev, pkg-config C client linked by Shared/CHiredis
 #   postgresql                 only if no PostgreSQL server binaries are found
+#   postgresql-contrib         if the server lacks pg_trgm/earthdistance/btree_gist
 #
 #   wrk, nginx-light           only with `bench` (scripts/bench-gateway.sh)
 #
@@ -42,6 +43,12 @@ for d in /usr/lib/postgresql/*/bin; do
 done
 command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && have_pg_server=yes
 [ "$have_pg_server" = yes ] || missing+=(postgresql)
+# The core service's search and booking constraints use contrib extensions
+# (pg_trgm, earthdistance + cube, btree_gist): part of Debian's postgresql-15,
+# a separate package elsewhere.
+if [ "$have_pg_server" = yes ] && ! ls /usr/share/postgresql/*/extension/earthdistance.control >/dev/null 2>&1; then
+    missing+=(postgresql-contrib)
+fi
 
 # De-duplicate.
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -248,3 +248,28 @@ extension EventType {
     public static let reviewUpdated = "review.updated"
     public static let reviewDeleted = "review.deleted"
 }
+
+/// One provider in search results: the provider's fields, plus how far away
+/// it is when the search had a centre.
+public struct ProviderSearchHit: Codable, Sendable, Equatable {
+    public var provider: ProviderDTO
+    public var distanceKm: Double?
+
+    public init(provider: ProviderDTO, distanceKm: Double?) {
+        self.provider = provider
+        self.distanceKm = distanceKm
+    }
+
+    enum CodingKeys: String, CodingKey { case distanceKm }
+
+    public init(from decoder: any Decoder) throws {
+        provider = try ProviderDTO(from: decoder)
+        distanceKm = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Double.self, forKey: .distanceKm)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try provider.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(distanceKm, forKey: .distanceKm)
+    }
+}

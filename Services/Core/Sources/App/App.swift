@@ -63,12 +63,15 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
-    CategoryController(store: categories).addRoutes(to: router.group("v1/categories"))
-    let reviews = ReviewController<AppRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL))
+    let directory = ProviderDirectory(
+        store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
+        cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger))
+    CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
+    let reviews = ReviewController<AppRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles, reviews: reviews)
+    ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles, reviews: reviews, directory: directory)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    BookingController(bookings: bookings, profiles: profiles)
+    BookingController(bookings: bookings, profiles: profiles, directory: directory)
         .addRoutes(to: router.group("v1/bookings").add(middleware: AuthenticationMiddleware(verifier: verifier)))
 
     return serviceApplication(

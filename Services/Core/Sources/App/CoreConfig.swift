@@ -14,6 +14,8 @@ public struct CoreConfig: Sendable {
     public var bookingConfirmationWindow: Duration
     /// The web app's address, for links in notifications.
     public var appBaseURL: String
+    /// Redis caches of providers and searches (seed 4.2); off for benchmarks.
+    public var searchCache: Bool
 
     public init(settings: Settings = Settings()) throws {
         common = try CommonConfig(serviceName: "core-service", defaultPort: 3000, settings: settings)
@@ -22,5 +24,6 @@ public struct CoreConfig: Sendable {
         bookingPendingLifetime = .seconds(try settings.int("CORE_BOOKING_PENDING_TTL_SECONDS", default: 86_400))
         bookingConfirmationWindow = .seconds(try settings.int("CORE_BOOKING_CONFIRM_WINDOW_SECONDS", default: 172_800))
         appBaseURL = settings.string("APP_BASE_URL", default: "http://localhost:3000")
+        searchCache = try settings.bool("CORE_PROVIDER_CACHE", default: true)
     }
 }

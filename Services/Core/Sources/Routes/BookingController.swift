@@ -9,10 +9,12 @@ import TrustTradeDTO
 public struct BookingController<Context: ServiceRequestContext>: Sendable {
     let bookings: BookingStore
     let profiles: ProfileService
+    let directory: ProviderDirectory
 
-    public init(bookings: BookingStore, profiles: ProfileService) {
+    public init(bookings: BookingStore, profiles: ProfileService, directory: ProviderDirectory) {
         self.bookings = bookings
         self.profiles = profiles
+        self.directory = directory
     }
 
     /// `group` requires a signed-in user.
@@ -100,7 +102,10 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
             let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
             if let reason, reason.count > 1000 { throw APIError.validation("reason", "Reason must be at most 1000 characters") }
             do {
-                return Envelope(try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId))
+                let booking = try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId)
+                // Completions and late cancellations change the provider's figures.
+                if booking.status == .completed || booking.status == .cancelled { await directory.changed(booking.providerId) }
+                return Envelope(booking)
             } catch let failure as BookingStore.Failure {
                 throw Self.apiError(failure)
             }

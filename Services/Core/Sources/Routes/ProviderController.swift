@@ -9,16 +9,19 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
     let providers: ProviderStore
     let profiles: ProfileService
     let reviews: ReviewController<Context>
+    let directory: ProviderDirectory
 
-    public init(providers: ProviderStore, profiles: ProfileService, reviews: ReviewController<Context>) {
+    public init(providers: ProviderStore, profiles: ProfileService, reviews: ReviewController<Context>, directory: ProviderDirectory) {
         self.providers = providers
         self.profiles = profiles
         self.reviews = reviews
+        self.directory = directory
     }
 
     /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
     public func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: list)
+        group.get("search", use: search)
         group.post(use: create)
         group.get(":id", use: show)
         group.put(":id", use: update)
@@ -38,8 +41,12 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
     }
 
+    @Sendable func search(_ request: Request, context: Context) async throws -> Envelope<[ProviderSearchHit]> {
+        try await directory.search(request.queryDictionary)
+    }
+
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
-        guard let provider = try await providers.find(id: try Self.id(context)) else { throw APIError.notFound("No such provider") }
+        guard let provider = try await directory.provider(try Self.id(context)) else { throw APIError.notFound("No such provider") }
         return Envelope(provider)
     }
 
@@ -56,7 +63,9 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         // The profile row the provider hangs on (made now if the event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
         do {
-            return Envelope(try await providers.create(userId: identity.userId, fields), status: .created)
+            let created = try await providers.create(userId: identity.userId, fields)
+            await directory.changed(created.id)
+            return Envelope(created, status: .created)
         } catch ProviderStore.CreateError.alreadyProvider {
             throw APIError.conflict("You already have a provider profile; update it instead")
         } catch ProviderStore.CreateError.unknownCategory {
@@ -72,6 +81,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         try await requireOwnerOrAdmin(id, identity)
         do {
             guard let updated = try await providers.update(id: id, fields) else { throw APIError.notFound("No such provider") }
+            await directory.changed(id)
             return Envelope(updated)
         } catch ProviderStore.CreateError.unknownCategory {
             throw APIError.validation("categoryId", "No such category")
@@ -83,6 +93,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         try await requireOwnerOrAdmin(id, identity)
         guard try await providers.delete(id: id) else { throw APIError.notFound("No such provider") }
+        await directory.changed(id)
         return Response(status: .noContent)
     }
 

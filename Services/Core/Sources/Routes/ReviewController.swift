@@ -7,9 +7,11 @@ import TrustTradeDTO
 /// one; the reviewer edits for 7 days; the provider answers once.
 public struct ReviewController<Context: ServiceRequestContext>: Sendable {
     let reviews: ReviewStore
+    let directory: ProviderDirectory
 
-    public init(reviews: ReviewStore) {
+    public init(reviews: ReviewStore, directory: ProviderDirectory) {
         self.reviews = reviews
+        self.directory = directory
     }
 
     /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
@@ -46,7 +48,9 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let fields = try ReviewFields.validate(body, creating: true)
-        return Envelope(try await Self.mapped { try await reviews.create(reviewer: identity, fields, requestId: context.requestId) }, status: .created)
+        let review = try await Self.mapped { try await reviews.create(reviewer: identity, fields, requestId: context.requestId) }
+        await directory.changed(review.providerId)
+        return Envelope(review, status: .created)
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Envelope<ReviewDTO> {
@@ -54,13 +58,16 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let fields = try ReviewFields.validate(body, creating: false)
-        return Envelope(try await Self.mapped { try await reviews.update(id: id, by: identity, fields, requestId: context.requestId) })
+        let review = try await Self.mapped { try await reviews.update(id: id, by: identity, fields, requestId: context.requestId) }
+        await directory.changed(review.providerId)
+        return Envelope(review)
     }
 
     @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
-        try await Self.mapped { try await reviews.delete(id: id, by: identity, requestId: context.requestId) }
+        let providerId = try await Self.mapped { try await reviews.delete(id: id, by: identity, requestId: context.requestId) }
+        await directory.changed(providerId)
         return Response(status: .noContent)
     }
 

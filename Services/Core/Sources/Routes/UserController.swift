@@ -42,20 +42,3 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
             city: profile.city, avatarFileId: profile.avatarFileId, memberSince: profile.createdAt))
     }
 }
-
-/// `/v1/categories`: the tree, public.
-public struct CategoryController<Context: ServiceRequestContext>: Sendable {
-    let store: CategoryStore
-
-    public init(store: CategoryStore) {
-        self.store = store
-    }
-
-    public func addRoutes(to group: RouterGroup<Context>) {
-        group.get(use: tree)
-    }
-
-    @Sendable func tree(_ request: Request, context: Context) async throws -> Envelope<[CategoryDTO]> {
-        Envelope(CategoryTree.build(try await store.activeRows()))
-    }
-}

@@ -113,7 +113,8 @@ public struct ReviewStore: Sendable {
     }
 
     /// The reviewer or an admin removes a review; it leaves the provider's figures.
-    public func delete(id: UUID, by caller: Identity, requestId: String?) async throws {
+    /// Answers the reviewed provider's id.
+    public func delete(id: UUID, by caller: Identity, requestId: String?) async throws -> UUID {
         try await client.transaction(logger: logger) { connection in
             let (review, _) = try await lock(id, on: connection)
             guard caller.userId == review.reviewerId || caller.userType == .admin else {
@@ -123,6 +124,7 @@ public struct ReviewStore: Sendable {
             try await ProviderStats.refresh(providerId: review.providerId, on: connection, logger: logger)
             try await outbox.enqueue(EventEnvelope(type: EventType.reviewDeleted, requestId: requestId, payload: ReviewEvent(review: review)),
                                      queue: "ai", on: connection, logger: logger)
+            return review.providerId
         }
     }
 
