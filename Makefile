@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= debug
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench-redis bench-queue bench-gateway clean deps
+.PHONY: help run test build bench-redis bench-queue bench-gateway bench-search clean deps
 
 help: ## Show this help
 	@echo "TrustTrade backend"
@@ -15,6 +15,7 @@ help: ## Show this help
 	@echo "  make bench-redis  run the Redis client benchmark (scripts/bench-redis.sh)"
 	@echo "  make bench-queue  our queue against Python bullmq on one Redis (scripts/bench-queue.sh)"
 	@echo "  make bench-gateway the gateway vs nginx vs direct with wrk (scripts/bench-gateway.sh)"
+	@echo "  make bench-search provider search over 100,000 providers: p50/p95/p99 (scripts/bench-search.sh)"
 	@echo "  make deps         install missing Debian packages (redis, hiredis, pkg-config)"
 	@echo "  make clean        stop local servers and remove .build and .data"
 
@@ -35,6 +36,9 @@ bench-queue: ## Queue benchmark against Python bullmq
 
 bench-gateway: ## Gateway benchmark against nginx
 	@bash scripts/bench-gateway.sh
+
+bench-search: ## Provider search latency over 100,000 providers
+	@bash scripts/bench-search.sh
 
 deps: ## Install missing system packages
 	@bash scripts/install-deps.sh

@@ -214,6 +214,17 @@ let package = Package(
             path: "Benchmarks/QueueBench"
         ),
 
+        .executableTarget(
+            name: "search-bench",
+            dependencies: [
+                "CoreService",
+                "ServiceKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/SearchBench"
+        ),
+
         // MARK: Tests
         .target(
             name: "TestSupport",

@@ -65,3 +65,34 @@ public enum PhilippinePlaces {
         return words.joined(separator: " ")
     }
 }
+
+/// The grid squares a circle touches, as the `geo_cells` column of providers
+/// numbers them: fine squares of 0.02° (about 2.2 km) as
+/// `lat × 100000 + lng`, coarse ones of 0.1° as `10⁹ + lat × 10000 + lng`,
+/// latitude and longitude shifted to be positive and floored. Pure.
+public enum GeoCells {
+    /// More squares than this and the grid stops helping (a circle wider
+    /// than about 100 km).
+    public static let maxCells = 400
+
+    /// The squares of the finest grid that covers the circle in at most
+    /// `maxCells`; nil when even the coarse one cannot.
+    public static func cells(latitude: Double, longitude: Double, radiusKm: Double) -> [Int]? {
+        if let fine = squares(latitude, longitude, radiusKm, perDegree: 50, latFactor: 100_000, base: 0) { return fine }
+        return squares(latitude, longitude, radiusKm, perDegree: 10, latFactor: 10_000, base: 1_000_000_000)
+    }
+
+    static func squares(_ latitude: Double, _ longitude: Double, _ radiusKm: Double, perDegree: Double, latFactor: Int, base: Int) -> [Int]? {
+        let dLat = radiusKm / 111.2
+        let dLng = radiusKm / (111.32 * max(cos(latitude * .pi / 180), 0.01))
+        func index(_ degrees: Double) -> Int { Int((degrees * perDegree).rounded(.down)) }
+        let lat0 = index(latitude - dLat + 90), lat1 = index(latitude + dLat + 90)
+        let lng0 = index(longitude - dLng + 180), lng1 = index(longitude + dLng + 180)
+        guard (lat1 - lat0 + 1) * (lng1 - lng0 + 1) <= maxCells else { return nil }
+        var cells: [Int] = []
+        for la in lat0...lat1 {
+            for lo in lng0...lng1 { cells.append(base + la * latFactor + lo) }
+        }
+        return cells
+    }
+}

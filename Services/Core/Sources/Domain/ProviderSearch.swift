@@ -33,6 +33,9 @@ public struct ProviderSearch: Sendable, Equatable {
     }
 
     public static let defaultRadiusKm = 10.0
+    /// Results are counted and paged up to here (a search engine's result
+    /// window: 50 pages of 20); past it, narrowing the search is the way on.
+    public static let maxResults = 1_000
 
     /// From query parameters (`name → value`); every problem is reported together.
     public static func parse(_ query: [String: String]) throws(ValidationFailure) -> ProviderSearch {
@@ -118,11 +121,19 @@ public struct ProviderSearch: Sendable, Equatable {
         // Without words there is nothing to be relevant to.
         if search.sort == .relevance && search.text == nil { search.sort = .trust }
         switch PageRequest.parse(page: query["page"], limit: query["limit"]) {
-        case .success(let page): search.page = page
+        case .success(let page):
+            search.page = page
+            v.check(page.offset + page.limit <= maxResults, "page", "Search results go up to \(maxResults); narrow the search to see more")
         case .failure(let failure): for field in failure.fields { v.fail(field.field, field.message) }
         }
         try v.validate()
         return search
+    }
+
+    /// True when the best matches can be read in index order and the scan
+    /// stop early (no words to rank, an order an index keeps).
+    public var readsInIndexOrder: Bool {
+        text == nil && sort != .relevance
     }
 
     /// A stable text form: equal searches share a cache entry.

@@ -5,7 +5,7 @@ import ServiceKit
 import TrustTradeDTO
 
 /// Provider search in PostgreSQL (seed 4.4): weighted full-text relevance,
-/// trigram matching for typos, category subtree, earth distance, filters.
+/// typo correction, category with its sub-categories, earth distance, filters.
 public struct ProviderSearchStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -17,82 +17,223 @@ public struct ProviderSearchStore: Sendable {
 
     public enum Failure: Error, Equatable { case unknownCategory }
 
-    /// The category and everything under it; nil when there is no such category.
-    public func subtree(_ ref: ProviderSearch.CategoryRef) async throws -> [UUID]? {
+    /// The category's id (its providers carry it in `category_path`, with
+    /// their own); nil when there is no such category.
+    public func category(_ ref: ProviderSearch.CategoryRef) async throws -> [UUID]? {
+        let ids = try await Self.ids(try await client.query(Self.categoryQuery(ref), logger: logger))
+        return ids.isEmpty ? nil : ids
+    }
+
+    static func categoryQuery(_ ref: ProviderSearch.CategoryRef) -> PostgresQuery {
         let (id, slug): (UUID?, String?) = switch ref {
         case .id(let id): (id, nil)
         case .slug(let slug): (nil, slug)
         }
-        let rows = try await client.query(
-            """
-            WITH RECURSIVE subtree AS (
-                SELECT id FROM core.categories WHERE id = \(id) OR slug = \(slug)
-                UNION ALL
-                SELECT c.id FROM core.categories c JOIN subtree s ON c.parent_id = s.id
-            )
-            SELECT id FROM subtree
-            """, logger: logger)
+        return "SELECT id FROM core.categories WHERE id = \(id) OR slug = \(slug)"
+    }
+
+    static func ids(_ rows: PostgresRowSequence) async throws -> [UUID] {
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
-        return ids.isEmpty ? nil : ids
+        return ids
     }
 
     public func search(_ s: ProviderSearch) async throws -> (hits: [ProviderSearchHit], total: Int) {
         var categories: [UUID]?
         if let ref = s.category {
-            guard let ids = try await subtree(ref) else { throw Failure.unknownCategory }
+            guard let ids = try await category(ref) else { throw Failure.unknownCategory }
             categories = ids
         }
-        let text = s.text
-        let lat = s.centre?.latitude, lng = s.centre?.longitude
-        let radiusMeters = s.radiusKm * 1000
-        let order: String = switch s.sort {
-        case .relevance: "relevance DESC, trust_score DESC, id"
-        case .trust: "trust_score DESC, avg_rating DESC, id"
-        case .rating: "avg_rating DESC, total_reviews DESC, trust_score DESC, id"
-        case .price: "hourly_rate_centavos ASC, trust_score DESC, id"
-        case .distance: "distance_m ASC NULLS LAST, id"
+        var s = s
+        if let text = s.text { s.text = try await Self.corrected(text, client.query(Self.correctionQuery(text), logger: logger)) }
+        let execute: (PostgresQuery) async throws -> PostgresRowSequence = { try await client.query($0, logger: logger) }
+        let result = try await Self.run(s, categories: categories, anyWord: false, execute)
+        if result.total == 0, s.text?.contains(" ") == true {
+            // No provider has every word: rank those with any of them.
+            return try await Self.run(s, categories: categories, anyWord: true, execute)
         }
+        return result
+    }
+
+    /// Each word of the search that no provider uses becomes the closest word
+    /// one does ("claening" → "cleaning"); known and short words stay.
+    static func correctionQuery(_ text: String) -> PostgresQuery {
+        """
+        SELECT COALESCE(string_agg(
+            CASE WHEN length(q) < 3 OR EXISTS (SELECT 1 FROM core.search_vocabulary v WHERE v.word = q) THEN q
+                 ELSE COALESCE((SELECT v.word FROM core.search_vocabulary v WHERE v.word % q ORDER BY v.word <-> q LIMIT 1), q) END,
+            ' ' ORDER BY n), '')
+        FROM unnest(regexp_split_to_array(lower(\(text)), '[^[:alnum:]]+')) WITH ORDINALITY AS t(q, n)
+        WHERE q <> ''
+        """
+    }
+
+    static func corrected(_ original: String, _ rows: PostgresRowSequence) async throws -> String {
+        for try await text in rows.decode(String.self) where !text.isEmpty { return text }
+        return original
+    }
+
+    /// The search on one connection (benchmarks change its planner settings).
+    public static func onConnection(
+        _ connection: PostgresConnection, logger: Logger
+    ) -> @Sendable (ProviderSearch) async throws -> (hits: [ProviderSearchHit], total: Int) {
+        { s in
+            var categories: [UUID]?
+            if let ref = s.category { categories = try await ids(try await connection.query(categoryQuery(ref), logger: logger)) }
+            var s = s
+            if let text = s.text { s.text = try await corrected(text, connection.query(correctionQuery(text), logger: logger)) }
+            return try await run(s, categories: categories, anyWord: false) { try await connection.query($0, logger: logger) }
+        }
+    }
+
+    /// Totals are counted up to this many matches, as search engines do;
+    /// pages end there too (`ProviderSearch.maxResults`).
+    static let countCap = ProviderSearch.maxResults
+
+    /// One page of matches, best first. `anyWord`: providers with any of the
+    /// words instead of all of them. Unless the scan can stop early
+    /// (`readsInIndexOrder`), every match is read to be ranked anyway, so the
+    /// page carries the count too (`total`, capped).
+    static func query(_ s: ProviderSearch, categories: [UUID]?, anyWord: Bool) -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 32)
+        sql.appendLiteral("SELECT \(ProviderStore.columns), CASE WHEN ")
+        sql.appendInterpolation(s.centre?.latitude)
+        sql.appendLiteral("::float8 IS NULL THEN NULL ELSE public.earth_distance(")
+        appendCentre(&sql, s)
+        sql.appendLiteral(", earth_point) END AS distance_m, ")
+        if s.sort == .relevance {
+            // Ranked only when ranking decides the order (it reads every match).
+            sql.appendLiteral("ts_rank_cd(search_vector, ")
+            appendTSQuery(&sql, s.text, anyWord: anyWord)
+            sql.appendLiteral(", 32) + trust_score / 1000.0 AS relevance, ")
+        }
+        sql.appendLiteral(s.readsInIndexOrder ? "NULL::int AS total " : "count(*) OVER ()::int AS total ")
+        sql.appendLiteral("FROM core.providers ")
+        appendFilters(&sql, s, categories: categories, anyWord: anyWord)
+        // With words to match, every match is read anyway (to rank and count):
+        // `+ 0` keeps the planner off an index-ordered scan that would test
+        // the words row by row across the whole table.
+        let plain = s.readsInIndexOrder ? "" : " + 0"
+        switch s.sort {
+        case .relevance: sql.appendLiteral(" ORDER BY relevance DESC, trust_score DESC, id")
+        case .trust: sql.appendLiteral(" ORDER BY trust_score\(plain) DESC, avg_rating DESC, id")
+        case .rating: sql.appendLiteral(" ORDER BY avg_rating\(plain) DESC, total_reviews DESC, trust_score DESC, id")
+        case .price: sql.appendLiteral(" ORDER BY hourly_rate_centavos\(plain) ASC, trust_score DESC, id")
+        case .distance:
+            // Nearest first, straight from the earth-box index (KNN); no
+            // tie-breaker, which would force reading every row to sort.
+            sql.appendLiteral(" ORDER BY earth_point OPERATOR(public.<->) ")
+            appendCentre(&sql, s)
+        }
+        sql.appendLiteral(" LIMIT ")
+        sql.appendInterpolation(s.page.limit)
+        sql.appendLiteral(" OFFSET ")
+        sql.appendInterpolation(s.page.offset)
+        return PostgresQuery(stringInterpolation: sql)
+    }
+
+    static func appendCentre(_ sql: inout PostgresQuery.StringInterpolation, _ s: ProviderSearch) {
+        sql.appendLiteral("public.ll_to_earth(")
+        sql.appendInterpolation(s.centre?.latitude)
+        sql.appendLiteral(", ")
+        sql.appendInterpolation(s.centre?.longitude)
+        sql.appendLiteral(")")
+    }
+
+    /// How many providers match, up to `countCap`.
+    static func countQuery(_ s: ProviderSearch, categories: [UUID]?, anyWord: Bool) -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 20)
+        sql.appendLiteral("SELECT count(*)::int FROM (SELECT 1 FROM core.providers ")
+        appendFilters(&sql, s, categories: categories, anyWord: anyWord)
+        sql.appendLiteral(" LIMIT \(countCap)) matches")
+        return PostgresQuery(stringInterpolation: sql)
+    }
+
+    static func appendTSQuery(_ sql: inout PostgresQuery.StringInterpolation, _ text: String?, anyWord: Bool) {
+        sql.appendLiteral(anyWord ? "replace(websearch_to_tsquery('english', " : "websearch_to_tsquery('english', ")
+        sql.appendInterpolation(text)
+        sql.appendLiteral(anyWord ? ")::text, ' & ', ' | ')::tsquery" : ")")
+    }
+
+    /// The WHERE clause. Unset filters are NULL parameters; the server plans
+    /// these unnamed statements with the values bound, so they drop out.
+    static func appendFilters(_ sql: inout PostgresQuery.StringInterpolation, _ s: ProviderSearch, categories: [UUID]?, anyWord: Bool) {
+        let radiusMeters = s.radiusKm * 1000
         let area = s.areaText.map { "%\(Self.escapeLike($0))%" }
-        // Unset filters are NULL parameters; the server plans this unnamed
-        // statement with the values bound, so they drop out of the plan.
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: ProviderStore.columns),
-                CASE WHEN \(lat)::float8 IS NULL THEN NULL
-                     ELSE earth_distance(ll_to_earth(\(lat), \(lng)), ll_to_earth(latitude, longitude)) END AS distance_m,
-                CASE WHEN \(text)::text IS NULL THEN 0
-                     ELSE ts_rank_cd(search_vector, websearch_to_tsquery('english', \(text)), 32)
-                          + word_similarity(lower(\(text)), search_terms) + trust_score / 500.0 END AS relevance,
-                count(*) OVER ()::int AS total
-            FROM core.providers
-            WHERE deleted_at IS NULL
-              AND (\(text)::text IS NULL
-                   OR search_vector @@ websearch_to_tsquery('english', \(text))
-                   OR search_terms %> lower(\(text)))
-              AND (\(categories)::uuid[] IS NULL OR category_id = ANY(\(categories)))
-              AND (\(lat)::float8 IS NULL OR (
-                   latitude IS NOT NULL
-                   AND earth_box(ll_to_earth(\(lat), \(lng)), \(radiusMeters)) @> ll_to_earth(latitude, longitude)
-                   AND earth_distance(ll_to_earth(\(lat), \(lng)), ll_to_earth(latitude, longitude)) <= \(radiusMeters)))
-              AND (\(area)::text IS NULL OR EXISTS (SELECT 1 FROM unnest(service_areas) a WHERE a ILIKE \(area)))
-              AND (\(s.minTrust)::int IS NULL OR trust_score >= \(s.minTrust))
-              AND (\(s.minRating)::float8 IS NULL OR avg_rating >= \(s.minRating))
-              AND (\(s.maxRate)::bigint IS NULL OR hourly_rate_centavos <= \(s.maxRate))
-              AND (\(s.verified)::bool IS NULL OR is_verified = \(s.verified))
-            ORDER BY \(unescaped: order)
-            LIMIT \(s.page.limit) OFFSET \(s.page.offset)
-            """, logger: logger)
+        sql.appendLiteral("WHERE deleted_at IS NULL AND (")
+        sql.appendInterpolation(s.text)
+        sql.appendLiteral("::text IS NULL OR search_vector @@ ")
+        appendTSQuery(&sql, s.text, anyWord: anyWord)
+        sql.appendLiteral(") AND (")
+        sql.appendInterpolation(categories)
+        sql.appendLiteral("::uuid[] IS NULL OR category_path && ")
+        sql.appendInterpolation(categories)
+        sql.appendLiteral(") AND (")
+        // Around a centre: the grid squares narrow the index scan, the exact
+        // distance decides. Nearest-first and circles too wide for squares
+        // use the earth-box index instead.
+        let cells = s.sort == .distance ? nil
+            : s.centre.flatMap { GeoCells.cells(latitude: $0.latitude, longitude: $0.longitude, radiusKm: s.radiusKm) }
+        let box: Double? = s.centre != nil && cells == nil ? radiusMeters : nil
+        sql.appendInterpolation(s.centre?.latitude)
+        sql.appendLiteral("::float8 IS NULL OR (earth_point IS NOT NULL AND (")
+        sql.appendInterpolation(cells)
+        sql.appendLiteral("::int[] IS NULL OR geo_cells && ")
+        sql.appendInterpolation(cells)
+        sql.appendLiteral("::int[]) AND (")
+        sql.appendInterpolation(box)
+        sql.appendLiteral("::float8 IS NULL OR public.earth_box(")
+        appendCentre(&sql, s)
+        sql.appendLiteral(", ")
+        sql.appendInterpolation(box)
+        sql.appendLiteral(") OPERATOR(public.@>) earth_point) AND public.earth_distance(")
+        appendCentre(&sql, s)
+        sql.appendLiteral(", earth_point) <= ")
+        sql.appendInterpolation(radiusMeters)
+        sql.appendLiteral(")) AND (")
+        sql.appendInterpolation(area)
+        sql.appendLiteral("::text IS NULL OR EXISTS (SELECT 1 FROM unnest(service_areas) a WHERE a ILIKE ")
+        sql.appendInterpolation(area)
+        sql.appendLiteral(")) AND (")
+        sql.appendInterpolation(s.minTrust)
+        sql.appendLiteral("::int IS NULL OR trust_score >= ")
+        sql.appendInterpolation(s.minTrust)
+        sql.appendLiteral(") AND (")
+        sql.appendInterpolation(s.minRating)
+        sql.appendLiteral("::float8 IS NULL OR avg_rating >= ")
+        sql.appendInterpolation(s.minRating)
+        sql.appendLiteral(") AND (")
+        sql.appendInterpolation(s.maxRate)
+        sql.appendLiteral("::bigint IS NULL OR hourly_rate_centavos <= ")
+        sql.appendInterpolation(s.maxRate)
+        sql.appendLiteral(") AND (")
+        sql.appendInterpolation(s.verified)
+        sql.appendLiteral("::bool IS NULL OR is_verified = ")
+        sql.appendInterpolation(s.verified)
+        sql.appendLiteral(")")
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> (hits: [ProviderSearchHit], total: Int?) {
         var hits: [ProviderSearchHit] = []
-        var total = 0
+        var total: Int?
         for try await row in rows {
             let cells = PostgresRandomAccessRow(row)
             let meters = try cells["distance_m"].decode(Double?.self)
-            hits.append(ProviderSearchHit(
-                provider: try ProviderStore.provider(from: row),
-                distanceKm: meters.map { ($0 / 10).rounded() / 100 }))
-            total = try cells["total"].decode(Int.self)
+            hits.append(ProviderSearchHit(provider: try ProviderStore.provider(from: row), distanceKm: meters.map { ($0 / 10).rounded() / 100 }))
+            total = try cells["total"].decode(Int?.self).map { min($0, countCap) }
         }
+        return (hits, total)
+    }
+
+    /// Runs the page query, and the count when the page does not carry it.
+    static func run(
+        _ s: ProviderSearch, categories: [UUID]?, anyWord: Bool, _ execute: (PostgresQuery) async throws -> PostgresRowSequence
+    ) async throws -> (hits: [ProviderSearchHit], total: Int) {
+        let (hits, carried) = try await decode(try await execute(query(s, categories: categories, anyWord: anyWord)))
+        if let carried { return (hits, carried) }
+        if s.page.page == 1 && hits.count < s.page.limit { return (hits, hits.count) }
+        var total = 0
+        for try await n in try await execute(countQuery(s, categories: categories, anyWord: anyWord)).decode(Int.self) { total = n }
         return (hits, total)
     }
 
