@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -25,11 +26,13 @@ public func serviceApplication<Context: RequestContext>(
     postgres: PostgresClient,
     services: [any Service],
     afterMigration: [any Service],
+    server: HTTPServerBuilder = .http1(),
     logger: Logger
 ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
     let migrated = StartGate()
     var app = Application(
         router: router,
+        server: server,
         configuration: .init(address: .hostname(common.host, port: common.port), serverName: common.serviceName),
         services: [postgres] + services + afterMigration.map { GatedService(gate: migrated, $0) },
         logger: logger

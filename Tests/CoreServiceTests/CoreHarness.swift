@@ -28,7 +28,7 @@ enum CoreHarness {
     }
 
     static func run(
-        _ label: String, redisDB: Int, settings extra: [String: String] = [:],
+        _ label: String, redisDB: Int, settings extra: [String: String] = [:], live: Bool = false,
         _ scenario: @Sendable (_ signUp: @Sendable (String, String) async throws -> Account, _ client: any TestClientProtocol, _ coreDB: String, _ logger: Logger) async throws -> Void
     ) async throws {
         let authDB = try await TestEnvironment.freshDatabase("\(label)auth")
@@ -59,7 +59,7 @@ enum CoreHarness {
                 let data = try XCTUnwrap(body(r)["data"] as? [String: Any])
                 return Account(token: data["accessToken"] as! String, id: (data["user"] as! [String: Any])["id"] as! String, email: email)
             }
-            try await app.test(.router) { client in
+            try await app.test(live ? .live : .router) { client in
                 try await scenario(signUp, client, coreDB, logger)
             }
         }

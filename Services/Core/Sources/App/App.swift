@@ -7,6 +7,7 @@ import Queue
 import Redis
 import ServiceKit
 import ServiceLifecycle
+import HummingbirdWebSocket
 import TrustTradeDTO
 
 public func coreMigrations() throws -> [Migration] {
@@ -59,7 +60,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: http, sessions: RedisSessionChecker(redis: redis))
-    let router = Router.service(AppRequestContext.self)
+    let router = Router.service(CoreRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
@@ -67,14 +68,19 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
         cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger))
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
-    let reviews = ReviewController<AppRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory)
+    let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles, reviews: reviews, directory: directory)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
+    let stats = DailyStats(redis: redis, logger: logger)
+    let hub = ChatHub(redis: redis, logger: logger)
+    ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles)
+        .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     BookingController(bookings: bookings, profiles: profiles, directory: directory)
         .addRoutes(to: router.group("v1/bookings").add(middleware: AuthenticationMiddleware(verifier: verifier)))
 
     return serviceApplication(
         router: router, common: config.common, schema: "core", migrations: try coreMigrations(),
-        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay], logger: logger)
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay, hub],
+        server: .http1WebSocketUpgrade(webSocketRouter: router), logger: logger)
 }
