@@ -10,11 +10,13 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
     let bookings: BookingStore
     let profiles: ProfileService
     let directory: ProviderDirectory
+    let stats: DailyStats
 
-    public init(bookings: BookingStore, profiles: ProfileService, directory: ProviderDirectory) {
+    public init(bookings: BookingStore, profiles: ProfileService, directory: ProviderDirectory, stats: DailyStats) {
         self.bookings = bookings
         self.profiles = profiles
         self.directory = directory
+        self.stats = stats
     }
 
     /// `group` requires a signed-in user.
@@ -59,7 +61,9 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
         // The consumer's profile row (made now if the registration event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
         do {
-            return Envelope(try await bookings.create(consumerId: identity.userId, fields, requestId: context.requestId), status: .created)
+            let booking = try await bookings.create(consumerId: identity.userId, fields, requestId: context.requestId)
+            await stats.count(.bookingsCreated)
+            return Envelope(booking, status: .created)
         } catch let failure as BookingStore.Failure {
             throw Self.apiError(failure)
         }
@@ -105,6 +109,8 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
                 let booking = try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId)
                 // Completions and late cancellations change the provider's figures.
                 if booking.status == .completed || booking.status == .cancelled { await directory.changed(booking.providerId) }
+                if booking.status == .completed { await stats.count(.bookingsCompleted) }
+                if booking.status == .cancelled { await stats.count(.bookingsCancelled) }
                 return Envelope(booking)
             } catch let failure as BookingStore.Failure {
                 throw Self.apiError(failure)

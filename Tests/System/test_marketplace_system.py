@@ -1,0 +1,116 @@
+"""The marketplace through the gateway, as the core issue's "done when" says:
+a consumer finds "aircon cleaning" near Makati, books a pro, the pro accepts,
+starts and finishes, the consumer confirms and reviews, and both hear of it."""
+import datetime
+import random
+import time
+import uuid
+
+import pytest
+
+from conftest import Service, request
+from test_gateway_system import client_ip, gateway_env
+
+
+@pytest.fixture(scope="module")
+def gateway(auth, notification, core, redis_url, log_dir):
+    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url]})
+    gw = Service("gateway", env, log_dir).wait_healthy()
+    yield gw.url
+    assert gw.stop() == 0
+
+
+def sign_up(gw, name, user_type):
+    ip = {"X-Forwarded-For": client_ip()}
+    email = f"mkt.{uuid.uuid4().hex[:10]}@example.ph"
+    r = request("POST", gw + "/v1/auth/register",
+                {"email": email, "password": "Adobo-sa-Gata-9", "fullName": name, "phone": "0917" + str(random.randint(1000000, 9999999)),
+                 "userType": user_type}, headers=ip)
+    assert r.status == 201, r.body
+    r = request("POST", gw + "/v1/auth/login", {"email": email, "password": "Adobo-sa-Gata-9"}, headers=ip)
+    assert r.status == 200, r.body
+    data = r.json()["data"]
+    return {"Authorization": "Bearer " + data["accessToken"], **ip}, data["user"]["id"]
+
+
+def inbox_types(gw, who, want, timeout=20):
+    deadline = time.time() + timeout
+    while True:
+        r = request("GET", gw + "/v1/notifications?limit=50", headers=who)
+        assert r.status == 200, r.body
+        types = {item["type"] for item in r.json()["data"]}
+        if want <= types or time.time() > deadline:
+            return types
+        time.sleep(0.3)
+
+
+def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
+    gw = gateway
+    consumer, consumer_id = sign_up(gw, "Liza Soberano", "consumer")
+    pro, pro_id = sign_up(gw, "Ramon Reyes", "provider")
+
+    # The pro lists his business in Aircon Cleaning, in Makati.
+    tree = request("GET", gw + "/v1/categories").json()["data"]
+    aircon = next(c for root in tree for c in root["children"] if c["slug"] == "aircon-cleaning")
+    r = request("POST", gw + "/v1/providers", {
+        "categoryId": aircon["id"], "businessName": "Reyes Aircon Cleaning Makati",
+        "description": "Split-type and window aircon cleaning, chemical wash.", "hourlyRate": 60000,
+        "serviceAreas": ["Makati City", "Taguig City"], "skills": ["split-type", "chemical wash"],
+        "latitude": 14.5560, "longitude": 121.0230}, headers=pro)
+    assert r.status == 201, r.body
+    provider_id = r.json()["data"]["id"]
+
+    # The consumer searches near Makati and finds him, with the distance.
+    r = request("GET", gw + "/v1/providers/search?q=aircon%20cleaning&location=Makati", headers=consumer)
+    assert r.status == 200, r.body
+    assert r.headers["RateLimit-Limit"] == "30", "search has its own limit (seed 6.2)"
+    hits = r.json()["data"]
+    assert provider_id in [h["id"] for h in hits]
+    assert next(h for h in hits if h["id"] == provider_id)["distanceKm"] < 1
+
+    # Book for the day after tomorrow, 10:00 Manila time.
+    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+    slot = day.replace(hour=2, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r = request("POST", gw + "/v1/bookings", {"providerId": provider_id, "title": "Clean 2 split-type units",
+                                              "location": "Salcedo Village, Makati", "scheduledDate": slot, "estimatedHours": 2}, headers=consumer)
+    assert r.status == 201, r.body
+    booking = r.json()["data"]
+    assert booking["estimatedTotal"] == 120000 and booking["status"] == "pending"
+    bid = booking["id"]
+
+    for step, who, status in [("accept", pro, "accepted"), ("start", pro, "in_progress"), ("complete", pro, "in_progress"),
+                              ("complete", consumer, "completed")]:
+        r = request("PUT", gw + f"/v1/bookings/{bid}/{step}", headers=who)
+        assert r.status == 200, (step, r.body)
+        assert r.json()["data"]["status"] == status
+    r = request("PUT", gw + f"/v1/bookings/{bid}/accept", headers=pro)
+    assert r.status == 409 and r.json()["error"]["code"] == "ILLEGAL_BOOKING_STATE"
+
+    r = request("POST", gw + "/v1/reviews", {"bookingId": bid, "rating": 5, "title": "Ang linis!",
+                                            "content": "On time and very tidy."}, headers=consumer)
+    assert r.status == 201, r.body
+    provider = request("GET", gw + f"/v1/providers/{provider_id}").json()["data"]
+    assert provider["totalReviews"] == 1 and provider["avgRating"] == 5 and provider["totalJobsCompleted"] == 1
+
+    # Both sides were told, through outbox → queue → notification service.
+    assert {"booking-created", "review-received"} <= inbox_types(gw, pro, {"booking-created", "review-received"})
+    assert {"booking-accepted", "booking-completed"} <= inbox_types(gw, consumer, {"booking-accepted", "booking-completed"})
+
+
+def test_a_chat_between_the_two_through_the_gateway(gateway):
+    gw = gateway
+    consumer, _ = sign_up(gw, "Bea Alonzo", "consumer")
+    pro, _ = sign_up(gw, "Coco Martin", "provider")
+    tree = request("GET", gw + "/v1/categories").json()["data"]
+    plumbing = next(c for root in tree for c in root["children"] if c["slug"] == "plumbing")
+    provider_id = request("POST", gw + "/v1/providers", {
+        "categoryId": plumbing["id"], "businessName": "Martin Plumbing", "hourlyRate": 40000,
+        "serviceAreas": ["Quezon City"]}, headers=pro).json()["data"]["id"]
+    r = request("POST", gw + "/v1/chats", {"providerId": provider_id}, headers=consumer)
+    assert r.status == 201, r.body
+    room = r.json()["data"]["id"]
+    assert request("POST", gw + f"/v1/chats/{room}/messages", {"content": "May tagas po sa lababo."}, headers=consumer).status == 201
+    rooms = request("GET", gw + "/v1/chats", headers=pro).json()["data"]
+    assert rooms[0]["id"] == room and rooms[0]["unreadCount"] == 1
+    page = request("GET", gw + f"/v1/chats/{room}/messages", headers=pro).json()["data"]
+    assert [m["content"] for m in page["messages"]] == ["May tagas po sa lababo."]
