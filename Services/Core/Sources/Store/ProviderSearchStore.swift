@@ -96,11 +96,14 @@ public struct ProviderSearchStore: Sendable {
     /// page carries the count too (`total`, capped).
     static func query(_ s: ProviderSearch, categories: [UUID]?, anyWord: Bool) -> PostgresQuery {
         var sql = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 32)
-        sql.appendLiteral("SELECT \(ProviderStore.columns), CASE WHEN ")
-        sql.appendInterpolation(s.centre?.latitude)
-        sql.appendLiteral("::float8 IS NULL THEN NULL ELSE public.earth_distance(")
-        appendCentre(&sql, s)
-        sql.appendLiteral(", earth_point) END AS distance_m, ")
+        sql.appendLiteral("SELECT \(ProviderStore.columns), ")
+        if s.centre != nil {
+            sql.appendLiteral("public.earth_distance(")
+            appendCentre(&sql, s)
+            sql.appendLiteral(", earth_point) AS distance_m, ")
+        } else {
+            sql.appendLiteral("NULL::float8 AS distance_m, ")
+        }
         if s.sort == .relevance {
             // Ranked only when ranking decides the order (it reads every match).
             sql.appendLiteral("ts_rank_cd(search_vector, ")
@@ -155,62 +158,61 @@ public struct ProviderSearchStore: Sendable {
         sql.appendLiteral(anyWord ? ")::text, ' & ', ' | ')::tsquery" : ")")
     }
 
-    /// The WHERE clause. Unset filters are NULL parameters; the server plans
-    /// these unnamed statements with the values bound, so they drop out.
+    /// The WHERE clause: only the filters the search sets.
     static func appendFilters(_ sql: inout PostgresQuery.StringInterpolation, _ s: ProviderSearch, categories: [UUID]?, anyWord: Bool) {
-        let radiusMeters = s.radiusKm * 1000
-        let area = s.areaText.map { "%\(Self.escapeLike($0))%" }
-        sql.appendLiteral("WHERE deleted_at IS NULL AND (")
-        sql.appendInterpolation(s.text)
-        sql.appendLiteral("::text IS NULL OR search_vector @@ ")
-        appendTSQuery(&sql, s.text, anyWord: anyWord)
-        sql.appendLiteral(") AND (")
-        sql.appendInterpolation(categories)
-        sql.appendLiteral("::uuid[] IS NULL OR category_path && ")
-        sql.appendInterpolation(categories)
-        sql.appendLiteral(") AND (")
-        // Around a centre: the grid squares narrow the index scan, the exact
-        // distance decides. Nearest-first and circles too wide for squares
-        // use the earth-box index instead.
-        let cells = s.sort == .distance ? nil
-            : s.centre.flatMap { GeoCells.cells(latitude: $0.latitude, longitude: $0.longitude, radiusKm: s.radiusKm) }
-        let box: Double? = s.centre != nil && cells == nil ? radiusMeters : nil
-        sql.appendInterpolation(s.centre?.latitude)
-        sql.appendLiteral("::float8 IS NULL OR (earth_point IS NOT NULL AND (")
-        sql.appendInterpolation(cells)
-        sql.appendLiteral("::int[] IS NULL OR geo_cells && ")
-        sql.appendInterpolation(cells)
-        sql.appendLiteral("::int[]) AND (")
-        sql.appendInterpolation(box)
-        sql.appendLiteral("::float8 IS NULL OR public.earth_box(")
-        appendCentre(&sql, s)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(box)
-        sql.appendLiteral(") OPERATOR(public.@>) earth_point) AND public.earth_distance(")
-        appendCentre(&sql, s)
-        sql.appendLiteral(", earth_point) <= ")
-        sql.appendInterpolation(radiusMeters)
-        sql.appendLiteral(")) AND (")
-        sql.appendInterpolation(area)
-        sql.appendLiteral("::text IS NULL OR EXISTS (SELECT 1 FROM unnest(service_areas) a WHERE a ILIKE ")
-        sql.appendInterpolation(area)
-        sql.appendLiteral(")) AND (")
-        sql.appendInterpolation(s.minTrust)
-        sql.appendLiteral("::int IS NULL OR trust_score >= ")
-        sql.appendInterpolation(s.minTrust)
-        sql.appendLiteral(") AND (")
-        sql.appendInterpolation(s.minRating)
-        sql.appendLiteral("::float8 IS NULL OR avg_rating >= ")
-        sql.appendInterpolation(s.minRating)
-        sql.appendLiteral(") AND (")
-        sql.appendInterpolation(s.maxRate)
-        sql.appendLiteral("::bigint IS NULL OR hourly_rate_centavos <= ")
-        sql.appendInterpolation(s.maxRate)
-        sql.appendLiteral(") AND (")
-        sql.appendInterpolation(s.verified)
-        sql.appendLiteral("::bool IS NULL OR is_verified = ")
-        sql.appendInterpolation(s.verified)
-        sql.appendLiteral(")")
+        sql.appendLiteral("WHERE deleted_at IS NULL")
+        if s.text != nil {
+            sql.appendLiteral(" AND search_vector @@ ")
+            appendTSQuery(&sql, s.text, anyWord: anyWord)
+        }
+        if let categories {
+            sql.appendLiteral(" AND category_path && ")
+            sql.appendInterpolation(categories)
+        }
+        if s.centre != nil {
+            // The grid squares narrow the index scan, the exact distance
+            // decides. Nearest-first and circles too wide for squares use the
+            // earth-box index instead.
+            let radiusMeters = s.radiusKm * 1000
+            let cells = s.sort == .distance ? nil
+                : s.centre.flatMap { GeoCells.cells(latitude: $0.latitude, longitude: $0.longitude, radiusKm: s.radiusKm) }
+            if let cells {
+                sql.appendLiteral(" AND geo_cells && ")
+                sql.appendInterpolation(cells)
+                sql.appendLiteral("::int[]")
+            } else {
+                sql.appendLiteral(" AND public.earth_box(")
+                appendCentre(&sql, s)
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(radiusMeters)
+                sql.appendLiteral(") OPERATOR(public.@>) earth_point")
+            }
+            sql.appendLiteral(" AND public.earth_distance(")
+            appendCentre(&sql, s)
+            sql.appendLiteral(", earth_point) <= ")
+            sql.appendInterpolation(radiusMeters)
+        }
+        if let area = s.areaText {
+            sql.appendLiteral(" AND EXISTS (SELECT 1 FROM unnest(service_areas) a WHERE a ILIKE ")
+            sql.appendInterpolation("%\(Self.escapeLike(area))%")
+            sql.appendLiteral(")")
+        }
+        if let minTrust = s.minTrust {
+            sql.appendLiteral(" AND trust_score >= ")
+            sql.appendInterpolation(minTrust)
+        }
+        if let minRating = s.minRating {
+            sql.appendLiteral(" AND avg_rating >= ")
+            sql.appendInterpolation(minRating)
+        }
+        if let maxRate = s.maxRate {
+            sql.appendLiteral(" AND hourly_rate_centavos <= ")
+            sql.appendInterpolation(maxRate)
+        }
+        if let verified = s.verified {
+            sql.appendLiteral(" AND is_verified = ")
+            sql.appendInterpolation(verified)
+        }
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> (hits: [ProviderSearchHit], total: Int?) {
