@@ -273,3 +273,42 @@ public struct ProviderSearchHit: Codable, Sendable, Equatable {
         try c.encodeIfPresent(distanceKm, forKey: .distanceKm)
     }
 }
+
+/// `POST /v1/users/avatar`: the id of a picture uploaded to the file service
+/// (`null` removes the avatar).
+public struct AvatarRequest: Codable, Sendable {
+    public var fileId: String?
+    public init(fileId: String?) { self.fileId = fileId }
+}
+
+/// A piece of a provider's portfolio (`/v1/providers/:id/portfolio`): a past
+/// job with its photos (file ids from the file service).
+public struct PortfolioItemDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var providerId: UUID
+    public var title: String
+    public var description: String
+    public var fileIds: [String]
+    public var createdAt: String
+
+    public init(id: UUID, providerId: UUID, title: String, description: String, fileIds: [String], createdAt: String) {
+        self.id = id
+        self.providerId = providerId
+        self.title = title
+        self.description = description
+        self.fileIds = fileIds
+        self.createdAt = createdAt
+    }
+}
+
+/// `POST /v1/providers/:id/portfolio`.
+public struct PortfolioItemRequest: Codable, Sendable {
+    public var title: String?
+    public var description: String?
+    public var fileIds: [String]?
+    public init(title: String? = nil, description: String? = nil, fileIds: [String]? = nil) {
+        self.title = title
+        self.description = description
+        self.fileIds = fileIds
+    }
+}

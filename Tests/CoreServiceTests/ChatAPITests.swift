@@ -36,9 +36,9 @@ final class ChatAPITests: XCTestCase {
                 r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: sender, ["content": "Message \(i)"])
                 XCTAssertEqual(r.status, .created)
             }
-            r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, ["type": "image", "fileId": "file_123"])
+            r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, ["type": "image", "fileId": UUID().uuidString])
             XCTAssertEqual(r.status, .created)
-            for bad: [String: Any] in [["content": "  "], ["type": "video", "content": "x"], ["type": "image"], ["content": "hi", "fileId": "f"],
+            for bad: [String: Any] in [["content": "  "], ["type": "video", "content": "x"], ["type": "image"], ["type": "file", "fileId": "not-a-uuid"], ["content": "hi", "fileId": UUID().uuidString],
                                        ["content": String(repeating: "a", count: 4001)]] {
                 r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, bad)
                 XCTAssertEqual(r.status, .badRequest, "\(bad)")

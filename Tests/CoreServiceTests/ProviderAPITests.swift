@@ -91,4 +91,45 @@ final class ProviderAPITests: XCTestCase {
             XCTAssertEqual(missing.status, .notFound)
         }
     }
+
+    func testPortfolioAndAvatarTakeUploadedFileIdsAndOnlyTheOwnerChangesThem() async throws {
+        try await CoreHarness.run("portfolio", redisDB: 8) { signUp, client, _, _ in
+            let pedro = try await signUp("Pedro Penduko", "consumer")
+            let maria = try await signUp("Maria Makiling", "consumer")
+            let providerId = try await CoreHarness.makeProvider(client, pedro)
+            let photo = UUID().uuidString.lowercased()
+            let item: [String: Any] = ["title": "Window-type cleaning, Pasig", "description": "Before and after", "fileIds": [photo]]
+
+            var r = try await CoreHarness.call(client, .post, "/v1/providers/\(providerId)/portfolio", as: maria, item)
+            XCTAssertEqual(r.status, .forbidden)
+            r = try await CoreHarness.call(client, .post, "/v1/providers/\(providerId)/portfolio", as: pedro, ["title": "x", "fileIds": ["nope"]])
+            XCTAssertEqual(r.status, .badRequest)
+            XCTAssertEqual(Set(((r.body["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }), ["title", "fileIds"])
+            r = try await CoreHarness.call(client, .post, "/v1/providers/\(providerId)/portfolio", as: pedro, item)
+            XCTAssertEqual(r.status, .created, "\(r.body)")
+            let itemId = try XCTUnwrap((r.body["data"] as? [String: Any])?["id"] as? String)
+
+            r = try await CoreHarness.call(client, .get, "/v1/providers/\(providerId)/portfolio")
+            XCTAssertEqual((r.body["data"] as? [[String: Any]])?.first?["fileIds"] as? [String], [photo])
+            r = try await CoreHarness.call(client, .get, "/v1/providers/\(UUID().uuidString)/portfolio")
+            XCTAssertEqual(r.status, .notFound)
+            let strangerDelete = try await client.execute(uri: "/v1/providers/\(providerId)/portfolio/\(itemId)", method: .delete, headers: maria.headers) { $0 }
+            XCTAssertEqual(strangerDelete.status, .forbidden)
+            let deleted = try await client.execute(uri: "/v1/providers/\(providerId)/portfolio/\(itemId)", method: .delete, headers: pedro.headers) { $0 }
+            XCTAssertEqual(deleted.status, .noContent)
+            r = try await CoreHarness.call(client, .get, "/v1/providers/\(providerId)/portfolio")
+            XCTAssertEqual((r.body["data"] as? [Any])?.count, 0)
+
+            // The avatar: an uploaded file's id, shown on the public profile.
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": "avatar.png"])
+            XCTAssertEqual(r.status, .badRequest)
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": photo])
+            XCTAssertEqual(r.status, .ok)
+            r = try await CoreHarness.call(client, .get, "/v1/users/\(maria.id)", as: pedro)
+            XCTAssertEqual((r.body["data"] as? [String: Any])?["avatarFileId"] as? String, photo)
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": NSNull()])
+            XCTAssertEqual(r.status, .ok)
+            XCTAssertNil((r.body["data"] as? [String: Any])?["avatarFileId"] as? String)
+        }
+    }
 }

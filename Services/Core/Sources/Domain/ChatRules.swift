@@ -22,12 +22,11 @@ public struct ChatMessageDraft: Sendable, Equatable {
             v.check(fileId == nil, "fileId", "A text message has no file; send type image or file")
         case .image?, .file?:
             // File ids come from the file service's upload answer.
-            v.check(fileId.map { (1...200).contains($0.count) && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } } ?? false,
-                    "fileId", "An image or file message needs the fileId of an uploaded file")
+            v.check(fileId.flatMap(UUID.init(uuidString:)) != nil, "fileId", "An image or file message needs the fileId (a UUID) of an uploaded file")
         case nil: break
         }
         try v.validate()
-        return ChatMessageDraft(type: type ?? .text, content: content, fileId: type == .text ? nil : fileId)
+        return ChatMessageDraft(type: type ?? .text, content: content, fileId: type == .text ? nil : fileId?.lowercased())
     }
 
     /// What the room list shows of the last message.

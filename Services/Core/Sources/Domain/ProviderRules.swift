@@ -72,3 +72,27 @@ public struct ProviderFields: Sendable, Equatable {
         return f
     }
 }
+
+/// A validated portfolio item. Pure.
+public struct PortfolioFields: Sendable, Equatable {
+    public var title: String
+    public var description: String
+    public var fileIds: [UUID]
+
+    /// A provider shows at most this many past jobs.
+    public static let maxItems = 50
+
+    public static func validate(_ r: PortfolioItemRequest) throws(ValidationFailure) -> PortfolioFields {
+        var v = Validator()
+        let title = (r.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        v.check((2...120).contains(title.count), "title", "Title must be 2 to 120 characters")
+        let description = (r.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        v.check(description.count <= 2000, "description", "Description must be at most 2000 characters")
+        let raw = r.fileIds ?? []
+        let ids = raw.compactMap(UUID.init(uuidString:))
+        v.check((1...10).contains(raw.count), "fileIds", "Give 1 to 10 photos (file ids of uploaded pictures)")
+        v.check(ids.count == raw.count, "fileIds", "Each file id must be the id of an uploaded file (a UUID)")
+        try v.validate()
+        return PortfolioFields(title: title, description: description, fileIds: ids)
+    }
+}

@@ -27,6 +27,9 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         group.put(":id", use: update)
         group.delete(":id", use: remove)
         group.get(":id/reviews", use: providerReviews)
+        group.get(":id/portfolio", use: portfolio)
+        group.post(":id/portfolio", use: addPortfolioItem)
+        group.delete(":id/portfolio/:itemId", use: removePortfolioItem)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ProviderDTO]> {
@@ -54,6 +57,33 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         guard try await providers.find(id: id) != nil else { throw APIError.notFound("No such provider") }
         return try await reviews.page(of: id, request)
+    }
+
+    @Sendable func portfolio(_ request: Request, context: Context) async throws -> Envelope<[PortfolioItemDTO]> {
+        let id = try Self.id(context)
+        guard try await providers.find(id: id) != nil else { throw APIError.notFound("No such provider") }
+        return Envelope(try await providers.portfolio(providerId: id))
+    }
+
+    @Sendable func addPortfolioItem(_ request: Request, context: Context) async throws -> Envelope<PortfolioItemDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let fields = try PortfolioFields.validate(try await request.decodeJSON(as: PortfolioItemRequest.self, context: context))
+        try await requireOwnerOrAdmin(id, identity)
+        do {
+            return Envelope(try await providers.addPortfolioItem(providerId: id, fields), status: .created)
+        } catch ProviderStore.PortfolioError.full {
+            throw APIError.conflict("A portfolio holds at most \(PortfolioFields.maxItems) items; remove one first")
+        }
+    }
+
+    @Sendable func removePortfolioItem(_ request: Request, context: Context) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let item = try context.uuidParameter("itemId", what: "Portfolio item id")
+        try await requireOwnerOrAdmin(id, identity)
+        guard try await providers.deletePortfolioItem(item, providerId: id) else { throw APIError.notFound("No such portfolio item") }
+        return Response(status: .noContent)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {

@@ -15,6 +15,7 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
     public func addRoutes(to group: RouterGroup<Context>) {
         group.get("me", use: me)
         group.put("me", use: updateMe)
+        group.post("avatar", use: setAvatar)
         group.get(":id", use: publicProfile)
     }
 
@@ -30,6 +31,21 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
         // Make sure the row exists (first request before the event arrived).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
         guard let updated = try await profiles.store.update(userId: identity.userId, change) else { throw APIError.notFound("No such profile") }
+        return Envelope(updated)
+    }
+
+    /// `POST /v1/users/avatar` `{"fileId"}`: the picture uploaded to the file
+    /// service becomes the avatar; `null` removes it.
+    @Sendable func setAvatar(_ request: Request, context: Context) async throws -> Envelope<ProfileDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: AvatarRequest.self, context: context)
+        var fileId: UUID?
+        if let raw = body.fileId {
+            guard let id = UUID(uuidString: raw) else { throw APIError.validation("fileId", "fileId must be the id of an uploaded file (a UUID)") }
+            fileId = id
+        }
+        _ = try await profiles.profile(of: identity, requestId: context.requestId)
+        guard let updated = try await profiles.store.setAvatar(userId: identity.userId, fileId: fileId) else { throw APIError.notFound("No such profile") }
         return Envelope(updated)
     }
 

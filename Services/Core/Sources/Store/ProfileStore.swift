@@ -52,6 +52,15 @@ public struct ProfileStore: Sendable {
         ))
     }
 
+    public func setAvatar(userId: UUID, fileId: UUID?) async throws -> ProfileDTO? {
+        try await first(try await client.query(
+            """
+            UPDATE core.profiles SET avatar_file_id = \(fileId), updated_at = now() WHERE user_id = \(userId)
+            RETURNING \(unescaped: Self.returning)
+            """,
+            logger: logger))
+    }
+
     static let returning = "user_id, email, full_name, phone, user_type, bio, city, barangay, avatar_file_id, language, created_at, updated_at"
     static let columns = "SELECT " + returning
 

@@ -106,6 +106,54 @@ public struct ProviderStore: Sendable {
         return false
     }
 
+    // MARK: Portfolio
+
+    public enum PortfolioError: Error { case full }
+
+    public func portfolio(providerId: UUID) async throws -> [PortfolioItemDTO] {
+        let rows = try await client.query(
+            """
+            SELECT id, provider_id, title, description, file_ids, created_at FROM core.provider_portfolio
+            WHERE provider_id = \(providerId) ORDER BY created_at DESC, id
+            """, logger: logger)
+        var items: [PortfolioItemDTO] = []
+        for try await (id, provider, title, description, files, created) in rows.decode((UUID, UUID, String, String, [UUID], Date).self) {
+            items.append(PortfolioItemDTO(id: id, providerId: provider, title: title, description: description,
+                                          fileIds: files.map { $0.uuidString.lowercased() }, createdAt: ISO8601.string(from: created)))
+        }
+        return items
+    }
+
+    /// Adds an item; at most `PortfolioFields.maxItems` (counted under the
+    /// provider row's lock, so racing adds cannot pass it).
+    public func addPortfolioItem(providerId: UUID, _ f: PortfolioFields) async throws -> PortfolioItemDTO {
+        try await client.transaction(logger: logger) { connection in
+            for try await _ in try await connection.query(
+                "SELECT id FROM core.providers WHERE id = \(providerId) FOR NO KEY UPDATE", logger: logger).decode(UUID.self) {}
+            var count = 0
+            for try await n in try await connection.query(
+                "SELECT count(*)::int FROM core.provider_portfolio WHERE provider_id = \(providerId)", logger: logger).decode(Int.self) { count = n }
+            guard count < PortfolioFields.maxItems else { throw PortfolioError.full }
+            let rows = try await connection.query(
+                """
+                INSERT INTO core.provider_portfolio (provider_id, title, description, file_ids)
+                VALUES (\(providerId), \(f.title), \(f.description), \(f.fileIds)) RETURNING id, created_at
+                """, logger: logger)
+            for try await (id, created) in rows.decode((UUID, Date).self) {
+                return PortfolioItemDTO(id: id, providerId: providerId, title: f.title, description: f.description,
+                                        fileIds: f.fileIds.map { $0.uuidString.lowercased() }, createdAt: ISO8601.string(from: created))
+            }
+            throw PortfolioError.full
+        }
+    }
+
+    public func deletePortfolioItem(_ id: UUID, providerId: UUID) async throws -> Bool {
+        let rows = try await client.query(
+            "DELETE FROM core.provider_portfolio WHERE id = \(id) AND provider_id = \(providerId) RETURNING id", logger: logger)
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
+    }
+
     static let columns = """
         id, user_id, category_id, business_name, description, hourly_rate_centavos, service_areas, skills, latitude, longitude, \
         trust_score, avg_rating::float8, total_reviews, total_jobs_completed, is_verified, created_at, updated_at
