@@ -176,8 +176,20 @@ public struct EventEnvelope<Payload: Codable & Sendable>: Codable, Sendable {
     }
 }
 
+/// A person became a provider (core, on their first provider profile): the
+/// auth service records it, so their next tokens say so.
+public struct UserTypeChangedEvent: Codable, Sendable, Equatable {
+    @LowercaseUUID public var userId: UUID
+    public var userType: UserType
+    public init(userId: UUID, userType: UserType) {
+        self.userId = userId
+        self.userType = userType
+    }
+}
+
 public enum EventType {
     public static let userRegistered = "user.registered"
+    public static let userTypeChanged = "user.type-changed"
     public static let emailRequested = "email.requested"
 }
 

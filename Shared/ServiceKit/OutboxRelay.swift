@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Queue
 import ServiceLifecycle
+import TrustTradeDTO
 
 /// Moves events from a service's `outbox` table to their queues. At least
 /// once: an event is marked published only after the queue took it, and the
@@ -115,5 +116,17 @@ public struct GatedService: Service {
     public func run() async throws {
         await gate.wait()
         try await service.run()
+    }
+}
+
+extension Job {
+    /// The job's data as an event envelope; data that is not one can never
+    /// succeed, so it fails the job for good instead of being retried.
+    public func event<P: Codable & Sendable>(_: P.Type) throws -> EventEnvelope<P> {
+        do {
+            return try APIJSON.decoder().decode(EventEnvelope<P>.self, from: Data(data.utf8))
+        } catch {
+            throw UnrecoverableError("job data is not a \(name) event: \(error)")
+        }
     }
 }

@@ -60,9 +60,23 @@ enum CoreHarness {
                 return Account(token: data["accessToken"] as! String, id: (data["user"] as! [String: Any])["id"] as! String, email: email)
             }
             try await app.test(live ? .live : .router) { client in
-                try await scenario(signUp, client, coreDB, logger)
+                try await $authClient.withValue(authClient) {
+                    try await scenario(signUp, client, coreDB, logger)
+                }
             }
         }
+    }
+
+    /// The auth service of the running scenario.
+    @TaskLocal static var authClient: (any TestClientProtocol)?
+
+    /// Logs in again (fresh tokens); answers the login's `data`.
+    static func login(_ account: Account) async throws -> [String: Any] {
+        let auth = try XCTUnwrap(authClient)
+        let r = try await auth.execute(
+            uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+            body: try json(["email": account.email, "password": "Sinigang-na-Baboy-7"])) { $0 }
+        return try XCTUnwrap(body(r)["data"] as? [String: Any])
     }
 
     /// Sends a request; answers the status and the decoded envelope.

@@ -34,6 +34,12 @@ final class ProviderAPITests: XCTestCase {
             // Pedro is a provider now.
             let me = try await client.execute(uri: "/v1/users/me", method: .get, headers: pedro.headers) { $0 }
             XCTAssertEqual((CoreHarness.body(me)["data"] as? [String: Any])?["userType"] as? String, "provider")
+            // ... also for the auth service (core's event on the `auth` queue): his next tokens say so.
+            let type = try await CoreHarness.eventually { () -> String? in
+                let user = try await CoreHarness.login(pedro)["user"] as? [String: Any]
+                return user?["userType"] as? String == "provider" ? "provider" : nil
+            }
+            XCTAssertEqual(type, "provider")
 
             // One per person.
             let again = try await client.execute(uri: "/v1/providers", method: .post, headers: pedro.headers, body: try CoreHarness.json(offer)) { $0 }

@@ -6,6 +6,7 @@ import Logging
 import NIOPosix
 import PostgresNIO
 import Queue
+import TrustTradeDTO
 import Redis
 import ServiceKit
 import ServiceLifecycle
@@ -60,10 +61,21 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
     let relay = OutboxRelay(schema: "auth", postgres: postgres, logger: logger, gate: migrated) { name in
         JobQueue(name: name, redis: redis)
     }
+    // Other services' news about accounts (a consumer became a provider).
+    let worker = QueueWorker(queue: "auth", redis: redis, logger: logger) { job in
+        switch job.job.name {
+        case EventType.userTypeChanged:
+            let event = try job.job.event(UserTypeChangedEvent.self)
+            if event.payload.userType == .provider { try await users.becomeProvider(userId: event.payload.userId) }
+        default:
+            throw UnrecoverableError("no handler for job \(job.job.name)")
+        }
+        return nil
+    }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),
-        services: [postgres, RedisService(redis), relay, PeriodicTask(every: .seconds(60), logger: logger) { await issuer.maintain() }],
+        services: [postgres, RedisService(redis), relay, GatedService(gate: migrated, worker), PeriodicTask(every: .seconds(60), logger: logger) { await issuer.maintain() }],
         logger: logger
     )
     app.beforeServerStarts {

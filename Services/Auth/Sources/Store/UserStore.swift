@@ -17,6 +17,14 @@ public struct UserStore: Sendable {
 
     public enum InsertError: Error { case emailTaken }
 
+    /// A consumer becomes a provider (an admin stays an admin; the same
+    /// event twice changes nothing).
+    public func becomeProvider(userId: UUID) async throws {
+        try await client.query(
+            "UPDATE auth.users SET user_type = 'provider', updated_at = now() WHERE id = \(userId) AND user_type = 'consumer'",
+            logger: logger)
+    }
+
     /// Inserts a new account inside the caller's transaction.
     public func insert(
         email: String, passwordHash: String?, fullName: String, phone: String?, userType: UserType,

@@ -30,27 +30,21 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         pendingLifetime: config.bookingPendingLifetime, confirmationWindow: config.bookingConfirmationWindow, appBaseURL: config.appBaseURL))
 
     let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
-        let data = Data(job.job.data.utf8)
-        func decode<P: Codable & Sendable>(_: P.Type) throws -> EventEnvelope<P> {
-            do {
-                return try APIJSON.decoder().decode(EventEnvelope<P>.self, from: data)
-            } catch {
-                throw UnrecoverableError("job data is not a \(job.job.name) event: \(error)")
-            }
-        }
         switch job.job.name {
         case EventType.userRegistered:
-            try await profiles.handleRegistered(try decode(UserRegisteredEvent.self).payload)
+            try await profiles.handleRegistered(try job.job.event(UserRegisteredEvent.self).payload)
         case EventType.bookingExpireDue, EventType.bookingAutoCompleteDue:
-            let event = try decode(BookingDue.self)
+            let event = try job.job.event(BookingDue.self)
             let move: BookingMove = job.job.name == EventType.bookingExpireDue ? .expire : .autoComplete
             do {
                 _ = try await bookings.apply(move, id: event.payload.bookingId, actor: nil, requestId: event.requestId)
-            } catch BookingStore.Failure.move, BookingStore.Failure.notDue, BookingStore.Failure.notFound {
+            } catch BookingStore.Failure.move, BookingStore.Failure.notFound {
                 // Answered, moved or disputed since the timer was set: nothing to do.
             }
+            // A timer that fires early (`Failure.notDue`) fails this run and
+            // is retried with the job's backoff until it is due.
         case EventType.disputeOpened, EventType.disputeClosed:
-            let event = try decode(BookingDisputeEvent.self)
+            let event = try job.job.event(BookingDisputeEvent.self)
             try await bookings.setDisputed(id: event.payload.bookingId, open: event.payload.open, requestId: event.requestId)
         default:
             throw UnrecoverableError("no handler for job \(job.job.name)")

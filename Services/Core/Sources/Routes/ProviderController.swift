@@ -93,7 +93,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         // The profile row the provider hangs on (made now if the event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
         do {
-            let created = try await providers.create(userId: identity.userId, fields)
+            let created = try await providers.create(userId: identity.userId, fields, requestId: context.requestId)
             await directory.changed(created.id)
             return Envelope(created, status: .created)
         } catch ProviderStore.CreateError.alreadyProvider {

@@ -18,7 +18,7 @@ public struct ProviderStore: Sendable {
 
     /// Creates the user's provider profile and makes the user a provider, in
     /// one transaction.
-    public func create(userId: UUID, _ f: ProviderFields) async throws -> ProviderDTO {
+    public func create(userId: UUID, _ f: ProviderFields, requestId: String?) async throws -> ProviderDTO {
         do {
             return try await client.transaction(logger: logger) { connection in
                 let rows = try await connection.query(
@@ -34,6 +34,11 @@ public struct ProviderStore: Sendable {
                 try await connection.query(
                     "UPDATE core.profiles SET user_type = 'provider', updated_at = now() WHERE user_id = \(userId) AND user_type = 'consumer'",
                     logger: logger)
+                // The account's type lives in the auth service: tell it, in this transaction.
+                try await OutboxWriter(schema: "core").enqueue(
+                    EventEnvelope(type: EventType.userTypeChanged, requestId: requestId,
+                                  payload: UserTypeChangedEvent(userId: userId, userType: .provider)),
+                    queue: "auth", on: connection, logger: logger)
                 return provider
             }
         } catch let error as PSQLError where error.isUniqueViolation {
