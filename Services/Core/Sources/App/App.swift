@@ -58,15 +58,15 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    let stats = DailyStats(redis: redis, logger: logger)
     let directory = ProviderDirectory(
         store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
-        cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger))
+        cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
-    let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory)
+    let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory, stats: stats)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles, reviews: reviews, directory: directory)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    let stats = DailyStats(redis: redis, logger: logger)
     let hub = ChatHub(redis: redis, logger: logger)
     ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles)
         .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))

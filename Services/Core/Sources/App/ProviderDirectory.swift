@@ -9,11 +9,13 @@ public struct ProviderDirectory: Sendable {
     let store: ProviderStore
     let searchStore: ProviderSearchStore
     let cache: ProviderCache
+    let stats: DailyStats
 
-    public init(store: ProviderStore, searchStore: ProviderSearchStore, cache: ProviderCache) {
+    public init(store: ProviderStore, searchStore: ProviderSearchStore, cache: ProviderCache, stats: DailyStats) {
         self.store = store
         self.searchStore = searchStore
         self.cache = cache
+        self.stats = stats
     }
 
     public func provider(_ id: UUID) async throws -> ProviderDTO? {
@@ -24,6 +26,7 @@ public struct ProviderDirectory: Sendable {
     /// parameters in, a page of hits out; bad parameters are 400s.
     public func search(_ parameters: [String: String]) async throws -> Envelope<[ProviderSearchHit]> {
         let search = try ProviderSearch.parse(parameters)
+        await stats.count(.searches)
         do {
             let (hits, total) = try await cache.search(search) { try await searchStore.search(search) }
             return Envelope(hits, pagination: Pagination(page: search.page.page, limit: search.page.limit, total: total))

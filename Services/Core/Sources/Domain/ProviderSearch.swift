@@ -131,9 +131,11 @@ public struct ProviderSearch: Sendable, Equatable {
     }
 
     /// True when the best matches can be read in index order and the scan
-    /// stop early (no words to rank, an order an index keeps).
+    /// stop early: no words to rank, and either no circle (trust, rating and
+    /// price have their indexes) or nearest-first (the earth-box index).
+    /// Otherwise every match is read anyway, and counting them is free.
     public var readsInIndexOrder: Bool {
-        text == nil && sort != .relevance
+        text == nil && sort != .relevance && (centre == nil || sort == .distance)
     }
 
     /// A stable text form: equal searches share a cache entry.

@@ -8,10 +8,12 @@ import TrustTradeDTO
 public struct ReviewController<Context: ServiceRequestContext>: Sendable {
     let reviews: ReviewStore
     let directory: ProviderDirectory
+    let stats: DailyStats
 
-    public init(reviews: ReviewStore, directory: ProviderDirectory) {
+    public init(reviews: ReviewStore, directory: ProviderDirectory, stats: DailyStats) {
         self.reviews = reviews
         self.directory = directory
+        self.stats = stats
     }
 
     /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
@@ -50,6 +52,7 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
         let fields = try ReviewFields.validate(body, creating: true)
         let review = try await Self.mapped { try await reviews.create(reviewer: identity, fields, requestId: context.requestId) }
         await directory.changed(review.providerId)
+        await stats.count(.reviewsCreated)
         return Envelope(review, status: .created)
     }
 

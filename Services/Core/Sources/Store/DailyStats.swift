@@ -6,7 +6,7 @@ import Redis
 /// days; the day is Philippine time). Counting never fails a request.
 public struct DailyStats: Sendable {
     public enum Counter: String, Sendable {
-        case bookingsCreated, bookingsCompleted, bookingsCancelled, reviewsCreated, messagesSent, searches, providersCreated
+        case bookingsCreated, bookingsCompleted, bookingsCancelled, reviewsCreated, messagesSent, searches
     }
 
     let redis: RedisClient
