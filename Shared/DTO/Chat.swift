@@ -92,6 +92,12 @@ public struct SendMessageRequest: Codable, Sendable {
     }
 }
 
+/// `POST /v1/chats/:id/read`: read up to `cursor` (default: everything).
+public struct ChatReadRequest: Codable, Sendable {
+    public var cursor: String?
+    public init(cursor: String? = nil) { self.cursor = cursor }
+}
+
 /// What the chat WebSocket (`GET /v1/chats/live`) carries. Server → client:
 /// `message` (a new message in one of the caller's rooms) and `read` (the
 /// other side read up to `cursor`); client → server: `send` and `read`.

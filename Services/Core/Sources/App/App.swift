@@ -29,6 +29,10 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let bookings = BookingStore(client: postgres, logger: logger, settings: .init(
         pendingLifetime: config.bookingPendingLifetime, confirmationWindow: config.bookingConfirmationWindow, appBaseURL: config.appBaseURL))
 
+    let stats = DailyStats(redis: redis, logger: logger)
+    let directory = ProviderDirectory(
+        store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
+        cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
     let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
         case EventType.userRegistered:
@@ -37,7 +41,8 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
             let event = try job.job.event(BookingDue.self)
             let move: BookingMove = job.job.name == EventType.bookingExpireDue ? .expire : .autoComplete
             do {
-                _ = try await bookings.apply(move, id: event.payload.bookingId, actor: nil, requestId: event.requestId)
+                let booking = try await bookings.apply(move, id: event.payload.bookingId, actor: nil, requestId: event.requestId)
+                if booking.status == .completed { await directory.changed(booking.providerId) }
             } catch BookingStore.Failure.move, BookingStore.Failure.notFound {
                 // Answered, moved or disputed since the timer was set: nothing to do.
             }
@@ -58,10 +63,6 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
-    let stats = DailyStats(redis: redis, logger: logger)
-    let directory = ProviderDirectory(
-        store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
-        cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
     let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory, stats: stats)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))

@@ -95,7 +95,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
     @Sendable func read(_ request: Request, context: Context) async throws -> Envelope<ChatSocketFrame> {
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
-        let body = try await request.decodeOptionalJSON(as: ChatSocketFrame.self, default: ChatSocketFrame(type: "read"), context: context)
+        let body = try await request.decodeOptionalJSON(as: ChatReadRequest.self, default: ChatReadRequest(), context: context)
         return Envelope(try await markRead(room: id, by: identity.userId, cursor: body.cursor))
     }
 
