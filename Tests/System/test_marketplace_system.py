@@ -50,7 +50,7 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
     pro, pro_id = sign_up(gw, "Ramon Reyes", "provider")
 
     # The pro lists his business in Aircon Cleaning, in Makati.
-    tree = request("GET", gw + "/v1/categories").json()["data"]
+    tree = request("GET", gw + "/v1/categories", headers=consumer).json()["data"]
     aircon = next(c for root in tree for c in root["children"] if c["slug"] == "aircon-cleaning")
     r = request("POST", gw + "/v1/providers", {
         "categoryId": aircon["id"], "businessName": "Reyes Aircon Cleaning Makati",
@@ -89,7 +89,7 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
     r = request("POST", gw + "/v1/reviews", {"bookingId": bid, "rating": 5, "title": "Ang linis!",
                                             "content": "On time and very tidy."}, headers=consumer)
     assert r.status == 201, r.body
-    provider = request("GET", gw + f"/v1/providers/{provider_id}").json()["data"]
+    provider = request("GET", gw + f"/v1/providers/{provider_id}", headers=consumer).json()["data"]
     assert provider["totalReviews"] == 1 and provider["avgRating"] == 5 and provider["totalJobsCompleted"] == 1
 
     # Both sides were told, through outbox → queue → notification service.
@@ -101,7 +101,7 @@ def test_a_chat_between_the_two_through_the_gateway(gateway):
     gw = gateway
     consumer, _ = sign_up(gw, "Bea Alonzo", "consumer")
     pro, _ = sign_up(gw, "Coco Martin", "provider")
-    tree = request("GET", gw + "/v1/categories").json()["data"]
+    tree = request("GET", gw + "/v1/categories", headers=consumer).json()["data"]
     plumbing = next(c for root in tree for c in root["children"] if c["slug"] == "plumbing")
     provider_id = request("POST", gw + "/v1/providers", {
         "categoryId": plumbing["id"], "businessName": "Martin Plumbing", "hourlyRate": 40000,

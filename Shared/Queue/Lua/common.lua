@@ -135,6 +135,9 @@ local function takeNext(token, lockMs, limMax, limDuration, workerName)
     end
   end
   if not jobId then
+    -- Nothing to run now: put the next due time back on the marker, so a
+    -- worker already blocked on it (with a longer timeout) wakes for it.
+    markNextDue()
     return {"", 0, nextDueTime() or 0}
   end
 
