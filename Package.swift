@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "notification-service", targets: ["notification-service"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "core-service", targets: ["core-service"]),
+        .executable(name: "payment-service", targets: ["payment-service"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
@@ -173,6 +174,26 @@ let package = Package(
             path: "Services/Core/Sources",
             resources: [.copy("Migrations")]
         ),
+        .target(
+            name: "PaymentService",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Payment/Sources",
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "payment-service",
+            dependencies: ["PaymentService"],
+            path: "Services/Payment/Main"
+        ),
         .executableTarget(
             name: "core-service",
             dependencies: ["CoreService"],
@@ -279,6 +300,18 @@ let package = Package(
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ],
             path: "Tests/CoreServiceTests"
+        ),
+        .testTarget(
+            name: "PaymentServiceTests",
+            dependencies: [
+                "PaymentService",
+                "ServiceKit",
+                "TrustTradeDTO",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/PaymentServiceTests"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),

@@ -1,0 +1,22 @@
+import Foundation
+import ServiceKit
+
+/// Everything the payment service reads from its environment.
+public struct PaymentConfig: Sendable {
+    public var common: CommonConfig
+    public var fees: FeePolicy
+    public var appBaseURL: String
+    public var workerConcurrency: Int
+
+    public init(settings: Settings = Settings()) throws {
+        common = try CommonConfig(serviceName: "payment-service", defaultPort: 3002, settings: settings)
+        let bps = try settings.int("PLATFORM_FEE_BPS", default: 1000)
+        let minimum = try settings.int("PLATFORM_FEE_MIN_CENTAVOS", default: 2000)
+        guard (0...10_000).contains(bps), minimum >= 0 else {
+            throw ConfigurationError(key: "PLATFORM_FEE_BPS", message: "must be 0–10000 (and PLATFORM_FEE_MIN_CENTAVOS ≥ 0)")
+        }
+        fees = FeePolicy(basisPoints: Int64(bps), minimumCentavos: Int64(minimum))
+        appBaseURL = settings.string("APP_BASE_URL", default: "http://localhost:3000")
+        workerConcurrency = try settings.int("PAYMENT_WORKER_CONCURRENCY", default: 10)
+    }
+}

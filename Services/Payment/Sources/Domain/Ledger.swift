@@ -1,0 +1,85 @@
+import Foundation
+
+/// A ledger account. Asset accounts carry debit (positive) balances,
+/// liability and revenue accounts credit (negative) ones.
+public enum LedgerAccount: Sendable, Hashable, CustomStringConvertible {
+    /// Money PayMongo collected for us and not yet refunded (asset).
+    case processorClearing
+    /// Money held for one transaction until release or refund (liability).
+    case escrow(UUID)
+    /// What the platform owes a provider (liability): the available balance.
+    case providerPayable(UUID)
+    /// The platform's fees (revenue).
+    case platformRevenue
+    /// Money sent to providers' banks (asset leaving).
+    case payoutsClearing
+
+    public var description: String {
+        switch self {
+        case .processorClearing: "processor_clearing"
+        case .escrow(let id): "escrow:\(id.uuidString.lowercased())"
+        case .providerPayable(let id): "provider_payable:\(id.uuidString.lowercased())"
+        case .platformRevenue: "platform_revenue"
+        case .payoutsClearing: "payouts_clearing"
+        }
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        switch (parts.first, parts.count > 1 ? UUID(uuidString: parts[1]) : nil) {
+        case ("processor_clearing", nil): self = .processorClearing
+        case ("platform_revenue", nil): self = .platformRevenue
+        case ("payouts_clearing", nil): self = .payoutsClearing
+        case ("escrow", let id?): self = .escrow(id)
+        case ("provider_payable", let id?): self = .providerPayable(id)
+        default: return nil
+        }
+    }
+}
+
+/// One balanced movement: debits (positive) and credits (negative) that sum
+/// to zero, never a zero line. Pure: made only through the constructors below.
+public struct Posting: Sendable, Equatable {
+    public enum Kind: String, Sendable { case hold, release, refund, payout }
+
+    public let kind: Kind
+    public let lines: [Line]
+
+    public struct Line: Sendable, Equatable {
+        public let account: LedgerAccount
+        public let amount: Int64
+    }
+
+    public enum Invalid: Error, Equatable { case unbalanced, emptyLine, tooFewLines }
+
+    public init(kind: Kind, lines: [(LedgerAccount, Int64)]) throws(Invalid) {
+        let kept = lines.map { Line(account: $0.0, amount: $0.1) }
+        guard kept.count >= 2 else { throw .tooFewLines }
+        guard kept.allSatisfy({ $0.amount != 0 }) else { throw .emptyLine }
+        guard kept.reduce(0, { $0 + $1.amount }) == 0 else { throw .unbalanced }
+        self.kind = kind
+        self.lines = kept
+    }
+
+    /// The consumer's payment arrived: PayMongo holds it, we owe it to escrow.
+    public static func hold(_ amount: Int64, transaction: UUID) -> Posting {
+        try! Posting(kind: .hold, lines: [(.processorClearing, amount), (.escrow(transaction), -amount)])
+    }
+
+    /// Escrow goes to the provider, minus the platform's fee.
+    public static func release(_ amount: Int64, fee: Int64, transaction: UUID, provider: UUID) -> Posting {
+        var lines: [(LedgerAccount, Int64)] = [(.escrow(transaction), amount), (.providerPayable(provider), -(amount - fee))]
+        if fee > 0 { lines.append((.platformRevenue, -fee)) }
+        return try! Posting(kind: .release, lines: lines)
+    }
+
+    /// Escrow goes back to the consumer through PayMongo.
+    public static func refund(_ amount: Int64, transaction: UUID) -> Posting {
+        try! Posting(kind: .refund, lines: [(.escrow(transaction), amount), (.processorClearing, -amount)])
+    }
+
+    /// A provider's balance leaves for their bank.
+    public static func payout(_ amount: Int64, provider: UUID) -> Posting {
+        try! Posting(kind: .payout, lines: [(.providerPayable(provider), amount), (.payoutsClearing, -amount)])
+    }
+}

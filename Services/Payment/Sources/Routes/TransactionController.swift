@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/transactions`: a booking's escrow, seen by its consumer and provider
+/// (others: 404); admins release or refund by hand.
+public struct TransactionController<Context: ServiceRequestContext>: Sendable {
+    let escrow: EscrowStore
+
+    public init(escrow: EscrowStore) {
+        self.escrow = escrow
+    }
+
+    /// `group` requires a signed-in user.
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get(use: list)
+        group.get(":id", use: show)
+        group.put(":id/release", use: release)
+        group.put(":id/refund", use: refund)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[TransactionDTO]> {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let (items, total) = try await escrow.list(userId: identity.userId, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
+        let identity = try context.requireIdentity()
+        guard let t = try await escrow.find(id: try Self.id(context)),
+              identity.userType == .admin || t.consumerId == identity.userId || t.providerUserId == identity.userId
+        else { throw APIError.notFound("No such transaction") }
+        return Envelope(t)
+    }
+
+    @Sendable func release(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        guard identity.userType == .admin else { throw APIError.forbidden("Escrow is released when the booking completes, or by an admin") }
+        return Envelope(try await Self.mapped { try await escrow.apply(.release, id: id, requestId: context.requestId) })
+    }
+
+    @Sendable func refund(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
+        let identity = try context.requireIdentity()
+        let id = try Self.id(context)
+        let body = try await request.decodeOptionalJSON(as: RefundRequest.self, default: RefundRequest(), context: context)
+        if let amount = body.amount, amount <= 0 { throw APIError.validation("amount", "amount is in centavos and more than 0") }
+        guard identity.userType == .admin else { throw APIError.forbidden("Refunds outside a cancellation are made by an admin") }
+        return Envelope(try await Self.mapped { try await escrow.apply(.refund(body.amount), id: id, requestId: context.requestId) })
+    }
+
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as EscrowStore.Failure {
+            switch failure {
+            case .notFound: throw APIError.notFound("No such transaction")
+            case .badAmount: throw APIError.validation("amount", "The amount is outside what escrow takes")
+            case .move(.disputed): throw APIError.conflict("An open dispute holds this escrow", code: .escrowDisputed)
+            case .move(.badRefund(let remaining)):
+                throw APIError.validation("amount", "A refund is 1 to \(remaining) centavos (what remains in escrow)")
+            case .move(.illegal(_, let status)):
+                throw APIError(.conflict, code: .illegalEscrowState, message: "The escrow is \(status.rawValue); that move is not possible",
+                               details: [FieldError(field: "escrowStatus", message: status.rawValue)])
+            }
+        }
+    }
+
+    static func id(_ context: Context) throws -> UUID {
+        try context.uuidParameter(what: "Transaction id")
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A booking's escrow (`/v1/transactions`). Money in centavos.
+public struct TransactionDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var bookingId: UUID
+    @LowercaseUUID public var consumerId: UUID
+    @LowercaseUUID public var providerId: UUID
+    @LowercaseUUID public var providerUserId: UUID
+    /// The booking's title.
+    public var serviceTitle: String
+    public var amount: Int64
+    public var platformFee: Int64
+    public var providerAmount: Int64
+    public var refundedAmount: Int64
+    public var releasedAmount: Int64
+    public var currency: String
+    /// pending, held, released, refunded, cancelled.
+    public var escrowStatus: String
+    public var disputed: Bool
+    public var paymentMethod: String?
+    public var paymentProvider: String
+    public var createdAt: String
+    public var heldAt: String?
+    public var releasedAt: String?
+    public var refundedAt: String?
+
+    public init(id: UUID, bookingId: UUID, consumerId: UUID, providerId: UUID, providerUserId: UUID, serviceTitle: String, amount: Int64, platformFee: Int64,
+                providerAmount: Int64, refundedAmount: Int64, releasedAmount: Int64, escrowStatus: String, disputed: Bool,
+                paymentMethod: String?, paymentProvider: String, createdAt: String, heldAt: String?, releasedAt: String?, refundedAt: String?) {
+        self.id = id
+        self.bookingId = bookingId
+        self.consumerId = consumerId
+        self.providerId = providerId
+        self.providerUserId = providerUserId
+        self.serviceTitle = serviceTitle
+        self.amount = amount
+        self.platformFee = platformFee
+        self.providerAmount = providerAmount
+        self.refundedAmount = refundedAmount
+        self.releasedAmount = releasedAmount
+        self.currency = "PHP"
+        self.escrowStatus = escrowStatus
+        self.disputed = disputed
+        self.paymentMethod = paymentMethod
+        self.paymentProvider = paymentProvider
+        self.createdAt = createdAt
+        self.heldAt = heldAt
+        self.releasedAt = releasedAt
+        self.refundedAt = refundedAt
+    }
+}
+
+/// `PUT /v1/transactions/:id/refund`: `amount` in centavos (absent: all that remains).
+public struct RefundRequest: Codable, Sendable {
+    public var amount: Int64?
+    public var reason: String?
+    public init(amount: Int64? = nil, reason: String? = nil) {
+        self.amount = amount
+        self.reason = reason
+    }
+}
+
+/// The payload of `escrow.*` events.
+public struct EscrowEvent: Codable, Sendable {
+    public var transaction: TransactionDTO
+    /// Centavos this move released or refunded.
+    public var movedAmount: Int64
+    public init(transaction: TransactionDTO, movedAmount: Int64) {
+        self.transaction = transaction
+        self.movedAmount = movedAmount
+    }
+}
+
+extension EventType {
+    public static let escrowHeld = "escrow.held"
+    public static let escrowReleased = "escrow.released"
+    public static let escrowRefunded = "escrow.refunded"
+}
+
+extension ErrorCode {
+    /// A money move the escrow's state does not allow (409).
+    public static let illegalEscrowState: ErrorCode = "ILLEGAL_ESCROW_STATE"
+    /// An open dispute freezes the escrow (409).
+    public static let escrowDisputed: ErrorCode = "ESCROW_DISPUTED"
+}
