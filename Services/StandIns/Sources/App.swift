@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -14,6 +15,10 @@ public struct StandInsConfig: Sendable {
     /// The FCM service account whose key signs token requests (JSON key file).
     public var fcmServiceAccount: ServiceAccount?
     public var publicBaseURL: String
+    /// PayMongo: the test secret key clients use, and a webhook endpoint
+    /// registered from the start (`make run` points it at the gateway).
+    public var paymongoSecretKey: String
+    public var paymongoWebhook: (url: String, secret: String)?
 
     public init(settings: Settings = Settings()) throws {
         host = settings.string("HOST", default: "127.0.0.1")
@@ -29,6 +34,10 @@ public struct StandInsConfig: Sendable {
             fcmServiceAccount = try JSONDecoder().decode(ServiceAccount.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         }
         publicBaseURL = settings.string("STANDINS_URL", default: "http://127.0.0.1:\(port)")
+        paymongoSecretKey = settings.string("PAYMONGO_SECRET_KEY", default: "sk_test_trusttrade_dev")
+        if let url = settings.optionalString("PAYMONGO_WEBHOOK_URL") {
+            paymongoWebhook = (url, settings.string("PAYMONGO_WEBHOOK_SECRET", default: "whsk_trusttrade_dev"))
+        }
     }
 }
 
@@ -42,6 +51,12 @@ public func buildStandIns(config: StandInsConfig, logger: Logger? = nil) -> some
     SemaphoreRoutes(apiKey: config.semaphoreAPIKey, messages: messages).addRoutes(to: router)
     FCMRoutes(standIn: FCMStandIn(account: config.fcmServiceAccount), messages: messages, publicBaseURL: config.publicBaseURL).addRoutes(to: router)
     MailboxRoutes(messages: messages).addRoutes(to: router)
+    let paymongo = PayMongoStandIn(
+        secretKey: config.paymongoSecretKey, publicBaseURL: config.publicBaseURL, presetWebhook: config.paymongoWebhook, logger: logger)
+    PayMongoRoutes(
+        standIn: paymongo, sender: PayMongoWebhookSender(standIn: paymongo, http: HTTPClient.shared, logger: logger),
+        secretKey: config.paymongoSecretKey, publicBaseURL: config.publicBaseURL
+    ).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "standins"),
