@@ -306,11 +306,16 @@ let package = Package(
             name: "PaymentServiceTests",
             dependencies: [
                 "PaymentService",
+                "AuthService",
+                "StandIns",
                 "ServiceKit",
+                "Queue",
+                "Redis",
                 "TrustTradeDTO",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/PaymentServiceTests"
         ),

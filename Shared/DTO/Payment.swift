@@ -84,3 +84,76 @@ extension ErrorCode {
     /// An open dispute freezes the escrow (409).
     public static let escrowDisputed: ErrorCode = "ESCROW_DISPUTED"
 }
+
+/// A try to pay a booking's escrow (`/v1/payments`).
+public struct PaymentDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var transactionId: UUID
+    @LowercaseUUID public var bookingId: UUID
+    /// gcash or card.
+    public var method: String
+    public var amount: Int64
+    public var currency: String
+    /// awaiting_next_action (the person authorizes at `redirectUrl`), succeeded, failed.
+    public var status: String
+    public var redirectUrl: String?
+    /// For PayMongo's client-side SDK.
+    public var clientKey: String
+    public var paymentIntentId: String
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(id: UUID, transactionId: UUID, bookingId: UUID, method: String, amount: Int64, status: String, redirectUrl: String?,
+                clientKey: String, paymentIntentId: String, createdAt: String, updatedAt: String) {
+        self.id = id
+        self.transactionId = transactionId
+        self.bookingId = bookingId
+        self.method = method
+        self.amount = amount
+        self.currency = "PHP"
+        self.status = status
+        self.redirectUrl = redirectUrl
+        self.clientKey = clientKey
+        self.paymentIntentId = paymentIntentId
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `POST /v1/payments/create`.
+public struct CreatePaymentRequest: Codable, Sendable {
+    public var bookingId: String?
+    /// gcash (default) or card.
+    public var method: String?
+    /// Where PayMongo sends the person back after authorizing.
+    public var returnUrl: String?
+    public init(bookingId: String? = nil, method: String? = nil, returnUrl: String? = nil) {
+        self.bookingId = bookingId
+        self.method = method
+        self.returnUrl = returnUrl
+    }
+}
+
+/// A PayMongo webhook, after its signature checked out (job data on the
+/// `payment` queue).
+public struct PayMongoPaymentEvent: Codable, Sendable {
+    public var eventId: String
+    public var type: String
+    public var paymentId: String
+    public var paymentIntentId: String
+    public var status: String
+    public var amount: Int64
+    public init(eventId: String, type: String, paymentId: String, paymentIntentId: String, status: String, amount: Int64) {
+        self.eventId = eventId
+        self.type = type
+        self.paymentId = paymentId
+        self.paymentIntentId = paymentIntentId
+        self.status = status
+        self.amount = amount
+    }
+}
+
+extension EventType {
+    public static let paymongoPaymentPaid = "paymongo.payment.paid"
+    public static let paymongoPaymentFailed = "paymongo.payment.failed"
+}

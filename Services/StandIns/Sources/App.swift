@@ -15,10 +15,14 @@ public struct StandInsConfig: Sendable {
     /// The FCM service account whose key signs token requests (JSON key file).
     public var fcmServiceAccount: ServiceAccount?
     public var publicBaseURL: String
+    /// Set when `STANDINS_URL` was given (links then use it; otherwise the
+    /// address the caller used).
+    public var explicitPublicBaseURL: String?
     /// PayMongo: the test secret key clients use, and a webhook endpoint
     /// registered from the start (`make run` points it at the gateway).
     public var paymongoSecretKey: String
-    public var paymongoWebhook: (url: String, secret: String)?
+    public var paymongoWebhookURL: String?
+    public var paymongoWebhookSecret: String?
 
     public init(settings: Settings = Settings()) throws {
         host = settings.string("HOST", default: "127.0.0.1")
@@ -34,10 +38,10 @@ public struct StandInsConfig: Sendable {
             fcmServiceAccount = try JSONDecoder().decode(ServiceAccount.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         }
         publicBaseURL = settings.string("STANDINS_URL", default: "http://127.0.0.1:\(port)")
+        explicitPublicBaseURL = settings.optionalString("STANDINS_URL")
         paymongoSecretKey = settings.string("PAYMONGO_SECRET_KEY", default: "sk_test_trusttrade_dev")
-        if let url = settings.optionalString("PAYMONGO_WEBHOOK_URL") {
-            paymongoWebhook = (url, settings.string("PAYMONGO_WEBHOOK_SECRET", default: "whsk_trusttrade_dev"))
-        }
+        paymongoWebhookURL = settings.optionalString("PAYMONGO_WEBHOOK_URL")
+        paymongoWebhookSecret = settings.optionalString("PAYMONGO_WEBHOOK_SECRET")
     }
 }
 
@@ -52,10 +56,11 @@ public func buildStandIns(config: StandInsConfig, logger: Logger? = nil) -> some
     FCMRoutes(standIn: FCMStandIn(account: config.fcmServiceAccount), messages: messages, publicBaseURL: config.publicBaseURL).addRoutes(to: router)
     MailboxRoutes(messages: messages).addRoutes(to: router)
     let paymongo = PayMongoStandIn(
-        secretKey: config.paymongoSecretKey, publicBaseURL: config.publicBaseURL, presetWebhook: config.paymongoWebhook, logger: logger)
+        secretKey: config.paymongoSecretKey, publicBaseURL: config.publicBaseURL, presetWebhookURL: config.paymongoWebhookURL,
+        fixedWebhookSecret: config.paymongoWebhookSecret, logger: logger)
     PayMongoRoutes(
         standIn: paymongo, sender: PayMongoWebhookSender(standIn: paymongo, http: HTTPClient.shared, logger: logger),
-        secretKey: config.paymongoSecretKey, publicBaseURL: config.publicBaseURL
+        secretKey: config.paymongoSecretKey, publicBaseURL: config.explicitPublicBaseURL
     ).addRoutes(to: router)
     return Application(
         router: router,

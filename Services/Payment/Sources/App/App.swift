@@ -22,9 +22,19 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let escrow = EscrowStore(client: postgres, logger: logger, fees: config.fees, appBaseURL: config.appBaseURL)
     let bookingEvents = BookingEventHandler(escrow: escrow, logger: logger)
+    let payments = Payments(
+        store: PaymentStore(client: postgres, logger: logger), escrow: escrow,
+        paymongo: PayMongoClient(baseURL: config.paymongoBaseURL, secretKey: config.paymongoSecretKey, http: HTTPClient.shared),
+        defaultReturnURL: config.paymentReturnURL, logger: logger)
 
     let worker = QueueWorker(queue: "payment", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
-        try await bookingEvents.handle(job.job)
+        switch job.job.name {
+        case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
+            let event = try job.job.event(PayMongoPaymentEvent.self)
+            try await payments.handle(event.payload, requestId: event.requestId)
+        default:
+            try await bookingEvents.handle(job.job)
+        }
         return nil
     }
     let relay = OutboxRelay(schema: "payment", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
@@ -34,6 +44,9 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     TransactionController(escrow: escrow)
         .addRoutes(to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    PaymentController(payments: payments, webhookSecret: config.paymongoWebhookSecret, liveMode: config.paymongoLiveMode).addRoutes(
+        signedIn: router.group("v1/payments").add(middleware: AuthenticationMiddleware(verifier: verifier)),
+        webhook: router.group("v1/payments"))
 
     return serviceApplication(
         router: router, common: config.common, schema: "payment", migrations: try paymentMigrations(),

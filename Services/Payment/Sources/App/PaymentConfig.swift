@@ -7,6 +7,13 @@ public struct PaymentConfig: Sendable {
     public var fees: FeePolicy
     public var appBaseURL: String
     public var workerConcurrency: Int
+    /// PayMongo (the local stand-in unless configured).
+    public var paymongoBaseURL: String
+    public var paymongoSecretKey: String
+    public var paymongoWebhookSecret: String
+    public var paymongoLiveMode: Bool
+    /// Where PayMongo sends the person after authorizing, unless the app says.
+    public var paymentReturnURL: String
 
     public init(settings: Settings = Settings()) throws {
         common = try CommonConfig(serviceName: "payment-service", defaultPort: 3002, settings: settings)
@@ -18,5 +25,10 @@ public struct PaymentConfig: Sendable {
         fees = FeePolicy(basisPoints: Int64(bps), minimumCentavos: Int64(minimum))
         appBaseURL = settings.string("APP_BASE_URL", default: "http://localhost:3000")
         workerConcurrency = try settings.int("PAYMENT_WORKER_CONCURRENCY", default: 10)
+        paymongoBaseURL = settings.string("PAYMONGO_BASE_URL", default: settings.string("STANDINS_URL", default: "http://127.0.0.1:4010") + "/paymongo")
+        paymongoSecretKey = settings.string("PAYMONGO_SECRET_KEY", default: "sk_test_trusttrade_dev")
+        paymongoWebhookSecret = settings.string("PAYMONGO_WEBHOOK_SECRET", default: "whsk_trusttrade_dev")
+        paymongoLiveMode = try settings.bool("PAYMONGO_LIVE_MODE", default: false)
+        paymentReturnURL = settings.string("PAYMENT_RETURN_URL", default: appBaseURL + "/payments/return")
     }
 }

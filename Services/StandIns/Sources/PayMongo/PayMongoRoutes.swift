@@ -10,7 +10,9 @@ struct PayMongoRoutes {
     let standIn: PayMongoStandIn
     let sender: PayMongoWebhookSender
     let secretKey: String
-    let publicBaseURL: String
+    /// The stand-in's address for links (the checkout page); nil: the
+    /// address the API caller used.
+    let publicBaseURL: String?
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let api = router.group("paymongo/v1")
@@ -55,10 +57,11 @@ struct PayMongoRoutes {
         return try await body(attributes)
     }
 
-    func intentJSON(_ i: PayMongoStandIn.Intent) async -> [String: Any] {
+    func intentJSON(_ i: PayMongoStandIn.Intent, _ request: Request) async -> [String: Any] {
         var next: Any = NSNull()
         if i.status == "awaiting_next_action" {
-            next = ["type": "redirect", "redirect": ["url": "\(publicBaseURL)/paymongo/checkout/\(i.id)", "return_url": i.returnURL ?? ""]]
+            let base = publicBaseURL ?? "http://\(request.head.authority ?? "127.0.0.1:4010")"
+            next = ["type": "redirect", "redirect": ["url": "\(base)/paymongo/checkout/\(i.id)", "return_url": i.returnURL ?? ""]]
         }
         let payments: [[String: Any]] = i.payments.map { p in
             ["id": p.id, "type": "payment", "attributes": ["amount": p.amount, "currency": "PHP", "status": p.status, "refunded_amount": p.refunded] as [String: Any]]
@@ -79,7 +82,7 @@ struct PayMongoRoutes {
             guard a["currency"] as? String == "PHP" else { return Self.error(.badRequest, code: "parameter_invalid", detail: "currency must be PHP.") }
             let metadata = (a["metadata"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
             let intent = await standIn.createIntent(amount: amount, description: a["description"] as? String ?? "", metadata: metadata)
-            return Self.json(await intentJSON(intent))
+            return Self.json(await intentJSON(intent, request))
         }
     }
 
@@ -88,7 +91,7 @@ struct PayMongoRoutes {
         guard let intent = await standIn.intent(context.parameters.get("id") ?? "") else {
             return Self.error(.notFound, code: "resource_not_found", detail: "No such payment intent.")
         }
-        return Self.json(await intentJSON(intent))
+        return Self.json(await intentJSON(intent, request))
     }
 
     @Sendable func attach(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -97,7 +100,7 @@ struct PayMongoRoutes {
                 let intent = try await standIn.attach(
                     intentId: context.parameters.get("id") ?? "", method: a["payment_method"] as? String ?? "",
                     clientKey: a["client_key"] as? String ?? "", returnURL: a["return_url"] as? String ?? "")
-                return Self.json(await intentJSON(intent))
+                return Self.json(await intentJSON(intent, request))
             } catch PayMongoStandIn.APIError.notFound(let what) {
                 return Self.error(.notFound, code: "resource_not_found", detail: "No such \(what).")
             } catch PayMongoStandIn.APIError.invalid(let detail) {

@@ -49,12 +49,19 @@ actor PayMongoStandIn {
     /// Deliveries so far, for the page and tests: (event type, url, status).
     private(set) var deliveries: [(String, String, Int)] = []
 
-    init(secretKey: String, publicBaseURL: String, presetWebhook: (url: String, secret: String)?, logger: Logger) {
+    /// Development convenience: webhooks made through the API get this
+    /// secret (so a service configured with it needs no copying), instead
+    /// of a fresh one as PayMongo makes.
+    let fixedWebhookSecret: String?
+
+    init(secretKey: String, publicBaseURL: String, presetWebhookURL: String?, fixedWebhookSecret: String?, logger: Logger) {
         self.secretKey = secretKey
         self.publicBaseURL = publicBaseURL
+        self.fixedWebhookSecret = fixedWebhookSecret
         self.logger = logger
-        if let preset = presetWebhook {
-            webhooks.append(Webhook(id: "hook_preset", url: preset.url, secret: preset.secret, events: ["payment.paid", "payment.failed", "payment.refunded"]))
+        if let url = presetWebhookURL {
+            webhooks.append(Webhook(id: "hook_preset", url: url, secret: fixedWebhookSecret ?? Self.newId("whsk"),
+                                    events: ["payment.paid", "payment.failed", "payment.refunded"]))
         }
     }
 
@@ -117,7 +124,7 @@ actor PayMongoStandIn {
     }
 
     func addWebhook(url: String, events: [String]) -> Webhook {
-        let hook = Webhook(id: Self.newId("hook"), url: url, secret: Self.newId("whsk"), events: events)
+        let hook = Webhook(id: Self.newId("hook"), url: url, secret: fixedWebhookSecret ?? Self.newId("whsk"), events: events)
         webhooks.append(hook)
         return hook
     }

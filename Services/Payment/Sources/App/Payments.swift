@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import Queue
+import ServiceKit
+import TrustTradeDTO
+
+/// Paying a booking's escrow through PayMongo: open a try (payment intent →
+/// payment method → attach → the person's redirect), and what PayMongo's
+/// verified webhooks mean for the escrow.
+public struct Payments: Sendable {
+    let store: PaymentStore
+    let escrow: EscrowStore
+    let paymongo: PayMongoClient
+    let defaultReturnURL: String
+    let logger: Logger
+
+    public enum Failure: Error, Equatable {
+        case noEscrow, notYours, notPayable(String), provider(String)
+    }
+
+    /// The consumer's try for the booking; the open one again if there is one.
+    public func create(bookingId: UUID, method: String, returnURL: String?, payer: UUID) async throws -> (PaymentDTO, created: Bool) {
+        guard let t = try await escrow.find(bookingId: bookingId) else { throw Failure.noEscrow }
+        guard t.consumerId == payer else { throw Failure.notYours }
+        guard t.escrowStatus == EscrowStatus.pending.rawValue else { throw Failure.notPayable(t.escrowStatus) }
+        if let open = try await store.openPayment(transactionId: t.id), open.method == method { return (open, false) }
+        do {
+            let intent = try await paymongo.createPaymentIntent(
+                amount: t.amount, description: "TrustTrade escrow: \(t.serviceTitle)",
+                metadata: ["transactionId": t.id.uuidString.lowercased(), "bookingId": t.bookingId.uuidString.lowercased()])
+            let paymentMethod = try await paymongo.createPaymentMethod(type: method)
+            let attached = try await paymongo.attach(
+                intentId: intent.id, paymentMethod: paymentMethod, clientKey: intent.clientKey, returnURL: returnURL ?? defaultReturnURL)
+            if let saved = try await store.insert(transactionId: t.id, intent: attached, method: method) { return (saved, true) }
+            // Another request opened a try first: that one stands.
+            guard let open = try await store.openPayment(transactionId: t.id) else { throw Failure.provider("payment could not be recorded") }
+            return (open, false)
+        } catch let error as PayMongoClient.Failure {
+            logger.warning("PayMongo refused", metadata: ["error": .string(error.description)])
+            throw Failure.provider(error.detail)
+        }
+    }
+
+    /// A verified `payment.paid` / `payment.failed` (the `payment` queue).
+    public func handle(_ event: PayMongoPaymentEvent, requestId: String?) async throws {
+        guard let payment = try await store.find(intentId: event.paymentIntentId) else {
+            throw UnrecoverableError("no payment for intent \(event.paymentIntentId)")
+        }
+        if event.status != "paid" {
+            _ = try await store.settle(intentId: event.paymentIntentId, succeeded: false, providerPaymentId: event.paymentId, reason: event.type)
+            return
+        }
+        guard event.amount == payment.amount else {
+            // Never hold escrow for a different sum than was asked; a person looks at it.
+            throw UnrecoverableError("payment \(event.paymentId) paid \(event.amount), expected \(payment.amount)")
+        }
+        _ = try await store.settle(intentId: event.paymentIntentId, succeeded: true, providerPaymentId: event.paymentId, reason: nil)
+        do {
+            _ = try await escrow.apply(.hold, id: payment.transactionId, method: payment.method, requestId: requestId)
+        } catch EscrowStore.Failure.move(.illegal(.hold, _)) {
+            // Already held (the same payment reported twice).
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/payments`: the booking's consumer pays its escrow through PayMongo;
+/// PayMongo's webhook (signature-checked, no token) says how it went.
+public struct PaymentController<Context: ServiceRequestContext>: Sendable {
+    let payments: Payments
+    let webhookSecret: String
+    let liveMode: Bool
+
+    public init(payments: Payments, webhookSecret: String, liveMode: Bool) {
+        self.payments = payments
+        self.webhookSecret = webhookSecret
+        self.liveMode = liveMode
+    }
+
+    /// `signedIn` requires a token; `webhook` is public (checked by signature).
+    public func addRoutes(signedIn: RouterGroup<Context>, webhook: RouterGroup<Context>) {
+        signedIn.post("create", use: create)
+        signedIn.get(":id", use: show)
+        webhook.post("webhook", use: receive)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<PaymentDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: CreatePaymentRequest.self, context: context)
+        var v = Validator()
+        let bookingId = body.bookingId.flatMap(UUID.init(uuidString:))
+        v.check(bookingId != nil, "bookingId", "bookingId must be the booking's id (a UUID)")
+        let method = body.method ?? "gcash"
+        v.check(["gcash", "card"].contains(method), "method", "method must be gcash or card")
+        if let url = body.returnUrl {
+            v.check(URL(string: url).map { ["https", "http"].contains($0.scheme ?? "") } ?? false, "returnUrl", "returnUrl must be an http(s) URL")
+        }
+        try v.validate()
+        do {
+            let (payment, created) = try await payments.create(bookingId: bookingId!, method: method, returnURL: body.returnUrl, payer: identity.userId)
+            return Envelope(payment, status: created ? .created : .ok)
+        } catch let failure as Payments.Failure {
+            switch failure {
+            case .noEscrow, .notYours: throw APIError.notFound("No accepted booking of yours to pay")
+            case .notPayable(let status): throw APIError(.conflict, code: .illegalEscrowState, message: "This booking's escrow is \(status)")
+            case .provider(let detail): throw APIError(.badGateway, code: .badGateway, message: "PayMongo could not start the payment: \(detail)")
+            }
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<PaymentDTO> {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter(what: "Payment id")
+        guard let payment = try await payments.store.find(id: id),
+              let t = try await payments.escrow.find(id: payment.transactionId),
+              identity.userType == .admin || t.consumerId == identity.userId || t.providerUserId == identity.userId
+        else { throw APIError.notFound("No such payment") }
+        return Envelope(payment)
+    }
+
+    /// PayMongo's webhook: the signature over the raw body, a fresh
+    /// timestamp, an event id not seen before; the work goes to the queue.
+    @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let bytes = Array(buffer: body)
+        guard let header = request.headers[HTTPField.Name("Paymongo-Signature")!] else {
+            throw APIError.unauthorized("Paymongo-Signature is required")
+        }
+        do {
+            try WebhookSignature.verify(header: header, body: bytes, secret: webhookSecret, liveMode: liveMode, now: Int64(Date().timeIntervalSince1970))
+        } catch WebhookSignature.Failure.stale {
+            throw APIError.unauthorized("The webhook's timestamp is too old")
+        } catch {
+            throw APIError.unauthorized("The webhook's signature does not match")
+        }
+        guard let event = Self.paymentEvent(bytes) else {
+            // Signed by PayMongo but not an event we act on: acknowledged, ignored.
+            return Response(status: .ok)
+        }
+        _ = try await payments.store.accept(event, requestId: context.requestId)
+        return Response(status: .ok)
+    }
+
+    /// `payment.paid` / `payment.failed` in PayMongo's event shape.
+    static func paymentEvent(_ bytes: [UInt8]) -> PayMongoPaymentEvent? {
+        guard let root = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
+              let data = root["data"] as? [String: Any], let eventId = data["id"] as? String,
+              let attributes = data["attributes"] as? [String: Any], let type = attributes["type"] as? String,
+              type == "payment.paid" || type == "payment.failed",
+              let payment = attributes["data"] as? [String: Any], let paymentId = payment["id"] as? String,
+              let p = payment["attributes"] as? [String: Any], let intentId = p["payment_intent_id"] as? String
+        else { return nil }
+        return PayMongoPaymentEvent(
+            eventId: eventId, type: type, paymentId: paymentId, paymentIntentId: intentId,
+            status: p["status"] as? String ?? (type == "payment.paid" ? "paid" : "failed"), amount: (p["amount"] as? NSNumber)?.int64Value ?? 0)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import TrustTradeDTO
+
+/// `payment.payments` and `payment.webhook_events`.
+public struct PaymentStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    let outbox = OutboxWriter(schema: "payment")
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The escrow's open try, if any (one at a time).
+    public func openPayment(transactionId: UUID) async throws -> PaymentDTO? {
+        try await Self.first(try await client.query(
+            "\(unescaped: Self.select) WHERE p.transaction_id = \(transactionId) AND p.status = 'awaiting_next_action'", logger: logger))
+    }
+
+    public func find(id: UUID) async throws -> PaymentDTO? {
+        try await Self.first(try await client.query("\(unescaped: Self.select) WHERE p.id = \(id)", logger: logger))
+    }
+
+    public func find(intentId: String) async throws -> PaymentDTO? {
+        try await Self.first(try await client.query("\(unescaped: Self.select) WHERE p.intent_id = \(intentId)", logger: logger))
+    }
+
+    /// Records a try; nil when another try opened first (racing requests).
+    public func insert(transactionId: UUID, intent: PayMongoClient.PaymentIntent, method: String) async throws -> PaymentDTO? {
+        do {
+            let rows = try await client.query(
+                """
+                INSERT INTO payment.payments (transaction_id, intent_id, client_key, method, amount, redirect_url)
+                VALUES (\(transactionId), \(intent.id), \(intent.clientKey), \(method), \(intent.amount), \(intent.redirectURL))
+                RETURNING id
+                """, logger: logger)
+            for try await id in rows.decode(UUID.self) { return try await find(id: id) }
+            return nil
+        } catch let error as PSQLError where error.isUniqueViolation {
+            return nil
+        }
+    }
+
+    /// Marks the try's outcome once; answers whether this call changed it.
+    public func settle(intentId: String, succeeded: Bool, providerPaymentId: String, reason: String?) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE payment.payments SET status = \(succeeded ? "succeeded" : "failed"), provider_payment_id = \(providerPaymentId),
+                failure_reason = \(reason), updated_at = now()
+            WHERE intent_id = \(intentId) AND status = 'awaiting_next_action' RETURNING id
+            """, logger: logger)
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
+    }
+
+    /// Records a verified webhook event and queues its work, in one
+    /// transaction; false when the event id was seen before (a replay).
+    public func accept(_ event: PayMongoPaymentEvent, requestId: String?) async throws -> Bool {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "INSERT INTO payment.webhook_events (id, type) VALUES (\(event.eventId), \(event.type)) ON CONFLICT DO NOTHING RETURNING id",
+                logger: logger)
+            var fresh = false
+            for try await _ in rows.decode(String.self) { fresh = true }
+            guard fresh else { return false }
+            let name = event.status == "paid" ? EventType.paymongoPaymentPaid : EventType.paymongoPaymentFailed
+            try await outbox.enqueue(EventEnvelope(type: name, requestId: requestId, payload: event), queue: "payment", on: connection, logger: logger)
+            return true
+        }
+    }
+
+    static let select = """
+        SELECT p.id, p.transaction_id, t.booking_id, p.method, p.amount, p.status, p.redirect_url, p.client_key, p.intent_id,
+            p.created_at, p.updated_at
+        FROM payment.payments p JOIN payment.transactions t ON t.id = p.transaction_id
+        """
+
+    static func first(_ rows: PostgresRowSequence) async throws -> PaymentDTO? {
+        for try await (id, transaction, booking, method, amount, status, redirect, clientKey, intent, created, updated)
+            in rows.decode((UUID, UUID, UUID, String, Int64, String, String?, String, String, Date, Date).self) {
+            return PaymentDTO(id: id, transactionId: transaction, bookingId: booking, method: method, amount: amount, status: status,
+                              redirectUrl: redirect, clientKey: clientKey, paymentIntentId: intent,
+                              createdAt: ISO8601.string(from: created), updatedAt: ISO8601.string(from: updated))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,191 @@
+import AsyncHTTPClient
+import AuthService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PaymentService
+import PostgresNIO
+import Queue
+import Redis
+import ServiceKit
+import StandIns
+import TestSupport
+import TrustTradeDTO
+import XCTest
+
+/// The money path with real Postgres and Redis, real tokens from the auth
+/// service, and the PayMongo stand-in over HTTP: accepted booking → escrow →
+/// GCash authorized on the checkout page → signed webhook → held → booking
+/// completed → released to the provider's balance.
+final class PaymentFlowTests: XCTestCase {
+    static let webhookSecret = "whsk_flow_test"
+
+    func testGCashPaymentHoldsEscrowAndCompletionReleasesIt() async throws {
+        var quiet = Logger(label: "payment-flow")
+        quiet.logLevel = .warning
+        let logger = quiet
+        let redisURL = TestEnvironment.redisURL(db: 14)
+        let authDB = try await TestEnvironment.freshDatabase("payflowauth")
+        let paymentDB = try await TestEnvironment.freshDatabase("payflow")
+        let auth = try await AuthService.buildApplication(config: try AuthConfig(settings: Settings([
+            "DATABASE_URL": authDB, "REDIS_URL": redisURL, "AUTH_BCRYPT_COST": "4", "PORT": "0",
+        ])), logger: logger)
+        let standIns = buildStandIns(config: try StandInsConfig(settings: Settings([
+            "PORT": "0", "PAYMONGO_WEBHOOK_SECRET": Self.webhookSecret,
+        ])), logger: logger)
+        try await auth.test(.live) { authClient in
+            try await standIns.test(.live) { standInClient in
+                let standInsURL = "http://127.0.0.1:\(standInClient.port!)"
+                let payment = try await PaymentService.buildApplication(config: try PaymentConfig(settings: Settings([
+                    "DATABASE_URL": paymentDB, "REDIS_URL": redisURL, "PORT": "0",
+                    "AUTH_JWKS_URL": "http://127.0.0.1:\(authClient.port!)/v1/auth/.well-known/jwks.json",
+                    "PAYMONGO_BASE_URL": "\(standInsURL)/paymongo", "PAYMONGO_WEBHOOK_SECRET": Self.webhookSecret,
+                    "PLATFORM_FEE_BPS": "1000", "PLATFORM_FEE_MIN_CENTAVOS": "2000",
+                ])), logger: logger)
+                try await payment.test(.live) { client in
+                    // Registered as one registers with PayMongo (its API), now the port is known.
+                    let hook = try await standInClient.execute(
+                        uri: "/paymongo/v1/webhooks", method: .post,
+                        headers: [.authorization: "Basic \(Data("sk_test_trusttrade_dev:".utf8).base64EncodedString())", .contentType: "application/json"],
+                        body: try Self.json(["data": ["attributes": [
+                            "url": "http://127.0.0.1:\(client.port!)/v1/payments/webhook", "events": ["payment.paid", "payment.failed"],
+                        ]]])) { $0 }
+                    XCTAssertEqual(hook.status, .ok)
+                    try await Self.scenario(authClient: authClient, client: client, paymentDB: paymentDB, redisURL: redisURL, logger: logger)
+                }
+            }
+        }
+    }
+
+    static func json(_ object: Any) throws -> ByteBuffer { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)) }
+    static func body(_ r: TestResponse) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]) ?? [:] }
+
+    static func signUp(_ auth: any TestClientProtocol, _ name: String) async throws -> (headers: HTTPFields, id: UUID) {
+        let email = TestEnvironment.uniqueEmail("pay")
+        _ = try await auth.execute(uri: "/v1/auth/register", method: .post, headers: [.contentType: "application/json"],
+                                   body: try json(["email": email, "password": "Pancit-Canton-42", "fullName": name, "userType": "consumer"])) { $0 }
+        let r = try await auth.execute(uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+                                       body: try json(["email": email, "password": "Pancit-Canton-42"])) { $0 }
+        let data = try XCTUnwrap(body(r)["data"] as? [String: Any])
+        let id = try XCTUnwrap(UUID(uuidString: (data["user"] as? [String: Any])?["id"] as? String ?? ""))
+        return ([.authorization: "Bearer \(data["accessToken"] as! String)", .contentType: "application/json"], id)
+    }
+
+    static func eventually<T>(_ probe: () async throws -> T?) async throws -> T? {
+        for _ in 0..<100 {
+            if let v = try await probe() { return v }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    static func scenario(authClient: any TestClientProtocol, client: any TestClientProtocol, paymentDB: String, redisURL: String, logger: Logger) async throws {
+        let consumer = try await signUp(authClient, "Liza Soberano")
+        let provider = try await signUp(authClient, "Ramon Reyes")
+        let stranger = try await signUp(authClient, "Maria Clara")
+        let redis = try RedisClient(url: redisURL, logger: logger)
+        let queue = JobQueue(name: "payment", redis: redis)
+
+        // The core service accepted a booking for ₱1,200.00 (as its event says).
+        let booking = BookingDTO(
+            id: UUID(), consumerId: consumer.id, providerId: UUID(), providerUserId: provider.id, categoryId: UUID(), title: "Clean 2 split-type units",
+            description: "", location: nil, scheduledDate: "2026-12-01T02:00:00Z", scheduledEnd: "2026-12-01T04:00:00Z", estimatedHours: 2,
+            proposedRate: 60_000, estimatedTotal: 120_000, status: .accepted, expiresAt: nil, acceptedAt: nil, startedAt: nil, workDoneAt: nil,
+            autoCompleteAt: nil, completedAt: nil, cancelledAt: nil, cancelledBy: nil, reason: nil, disputed: false,
+            createdAt: "2026-11-25T00:00:00Z", updatedAt: "2026-11-25T00:00:00Z")
+        _ = try await queue.add(EventType.bookingAccepted, data: EventEnvelope(
+            type: EventType.bookingAccepted, requestId: nil, payload: BookingEvent(booking: booking, previousStatus: .pending, actor: .provider)))
+
+        // The consumer pays with GCash (the escrow may take a moment to open).
+        let create: [String: Any] = ["bookingId": booking.id.uuidString, "method": "gcash", "returnUrl": "https://app.trusttrade.test/paid"]
+        let created = try await eventually { () -> [String: Any]? in
+            let r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: consumer.headers, body: try json(create)) { $0 }
+            return r.status == .created ? body(r)["data"] as? [String: Any] : nil
+        }
+        let payment = try XCTUnwrap(created)
+        XCTAssertEqual(payment["status"] as? String, "awaiting_next_action")
+        XCTAssertEqual(payment["amount"] as? Int, 120_000)
+        let redirect = try XCTUnwrap(payment["redirectUrl"] as? String)
+        XCTAssertTrue(redirect.contains("/paymongo/checkout/"))
+        // Asking again gives the same open try; others cannot pay or see it.
+        var r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: consumer.headers, body: try json(create)) { $0 }
+        XCTAssertEqual(r.status, .ok)
+        XCTAssertEqual((body(r)["data"] as? [String: Any])?["id"] as? String, payment["id"] as? String)
+        r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: stranger.headers, body: try json(create)) { $0 }
+        XCTAssertEqual(r.status, .notFound)
+        r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: consumer.headers,
+                                     body: try json(["bookingId": "x", "method": "cash"])) { $0 }
+        XCTAssertEqual(r.status, .badRequest)
+        r = try await client.execute(uri: "/v1/payments/\(payment["id"] as! String)", method: .get, headers: stranger.headers) { $0 }
+        XCTAssertEqual(r.status, .notFound)
+
+        // The person authorizes on the checkout page; PayMongo sends them back and calls the webhook.
+        var authorize = HTTPClientRequest(url: redirect + "/authorize")
+        authorize.method = .POST
+        let browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let page = try await browser.execute(authorize, timeout: .seconds(10))
+        try await browser.shutdown()
+        XCTAssertEqual(page.status.code, 303)
+        XCTAssertEqual(page.headers.first(name: "location"), "https://app.trusttrade.test/paid")
+
+        let transactionId = try XCTUnwrap(UUID(uuidString: payment["transactionId"] as? String ?? ""))
+        let held = try await eventually { () -> [String: Any]? in
+            let r = try await client.execute(uri: "/v1/transactions/\(transactionId)", method: .get, headers: consumer.headers) { $0 }
+            let t = body(r)["data"] as? [String: Any]
+            return t?["escrowStatus"] as? String == "held" ? t : nil
+        }
+        XCTAssertEqual(held?["paymentMethod"] as? String, "gcash")
+        XCTAssertEqual(held?["platformFee"] as? Int, 12_000)
+        r = try await client.execute(uri: "/v1/transactions/\(transactionId)", method: .get, headers: stranger.headers) { $0 }
+        XCTAssertEqual(r.status, .notFound)
+
+        // Forged, stale and replayed webhooks change nothing.
+        let event: [String: Any] = ["data": ["id": "evt_replayed_1", "type": "event", "attributes": [
+            "type": "payment.paid", "livemode": false,
+            "data": ["id": "pay_x", "type": "payment", "attributes": ["amount": 120_000, "status": "paid",
+                     "payment_intent_id": payment["paymentIntentId"] as! String]]]]]
+        let raw = Array(try JSONSerialization.data(withJSONObject: event))
+        let now = Int64(Date().timeIntervalSince1970)
+        func deliver(_ signature: String) async throws -> HTTPResponse.Status {
+            try await client.execute(uri: "/v1/payments/webhook", method: .post,
+                                     headers: [.contentType: "application/json", HTTPField.Name("Paymongo-Signature")!: signature],
+                                     body: ByteBuffer(bytes: raw)) { $0 }.status
+        }
+        let forged = try await deliver(WebhookSignature.header(body: raw, secret: "whsk_wrong", liveMode: false, timestamp: now))
+        XCTAssertEqual(forged, .unauthorized)
+        let stale = try await deliver(WebhookSignature.header(body: raw, secret: webhookSecret, liveMode: false, timestamp: now - 301))
+        XCTAssertEqual(stale, .unauthorized)
+        for _ in 0..<10 {
+            let ok = try await deliver(WebhookSignature.header(body: raw, secret: webhookSecret, liveMode: false, timestamp: now))
+            XCTAssertEqual(ok, .ok)
+        }
+
+        // The booking completes: the escrow goes to the provider, minus 10 %.
+        _ = try await queue.add(EventType.bookingCompleted, data: EventEnvelope(
+            type: EventType.bookingCompleted, requestId: nil, payload: BookingEvent(booking: booking, previousStatus: .inProgress, actor: .consumer)))
+        let released = try await eventually { () -> [String: Any]? in
+            let r = try await client.execute(uri: "/v1/transactions/\(transactionId)", method: .get, headers: provider.headers) { $0 }
+            let t = body(r)["data"] as? [String: Any]
+            return t?["escrowStatus"] as? String == "released" ? t : nil
+        }
+        XCTAssertEqual(released?["releasedAmount"] as? Int, 120_000)
+
+        // The ledger: one hold, one release, balanced; the provider is owed ₱1,080.00.
+        let pg = try Database.makeClient(url: paymentDB, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await pg.run() }
+            defer { group.cancelAll() }
+            let store = EscrowStore(client: pg, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
+            let sum = try await store.sum()
+            XCTAssertEqual(sum, 0)
+            let balance = try await store.availableBalance(providerUserId: provider.id)
+            XCTAssertEqual(balance, 108_000)
+            var holds = 0
+            for try await n in try await pg.query("SELECT count(DISTINCT posting_id)::int FROM payment.ledger_entries WHERE kind = 'hold'", logger: logger).decode(Int.self) { holds = n }
+            XCTAssertEqual(holds, 1, "the webhook replays held nothing more")
+        }
+    }
+}
