@@ -68,6 +68,16 @@ service_env() {
     case "$1" in
         standins)
             echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
+            # PayMongo's webhooks go to the gateway, signed with the dev secret
+            # the payment service checks (PAYMONGO_WEBHOOK_SECRET there too).
+            echo "PAYMONGO_WEBHOOK_URL=http://127.0.0.1:8080/v1/payments/webhook"
+            echo "PAYMONGO_WEBHOOK_SECRET=whsk_trusttrade_dev"
+            ;;
+        payment-service)
+            # PayMongo is the stand-in: checkout pages at http://127.0.0.1:4010/paymongo/checkout/<intent>
+            echo "PAYMONGO_BASE_URL=http://127.0.0.1:4010/paymongo"
+            echo "PAYMONGO_SECRET_KEY=sk_test_trusttrade_dev"
+            echo "PAYMONGO_WEBHOOK_SECRET=whsk_trusttrade_dev"
             ;;
         notification-service)
             # Providers point at the stand-ins; the dev mailbox is http://127.0.0.1:4010/mailbox

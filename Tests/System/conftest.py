@@ -128,7 +128,8 @@ def service_account(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def standins(log_dir, service_account):
-    s = Service("standins", {"LOG_LEVEL": "warning", "FCM_SERVICE_ACCOUNT_FILE": service_account}, log_dir).wait_healthy()
+    s = Service("standins", {"LOG_LEVEL": "warning", "FCM_SERVICE_ACCOUNT_FILE": service_account,
+                             "PAYMONGO_WEBHOOK_SECRET": "whsk_system_test"}, log_dir).wait_healthy()
     yield s
     s.stop()
 
@@ -170,3 +171,12 @@ def core(auth, auth_env, log_dir):
     s = Service("core-service", env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "core-service must exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def payment(auth, auth_env, log_dir, standins):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json",
+               PAYMONGO_BASE_URL=standins.url + "/paymongo", PAYMONGO_WEBHOOK_SECRET="whsk_system_test")
+    s = Service("payment-service", env, log_dir).wait_healthy()
+    yield s
+    assert s.stop() == 0, "payment-service must exit cleanly on SIGTERM"

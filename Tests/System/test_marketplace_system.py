@@ -1,9 +1,11 @@
 """The marketplace through the gateway, as the core issue's "done when" says:
 a consumer finds "aircon cleaning" near Makati, books a pro, the pro accepts,
 starts and finishes, the consumer confirms and reviews, and both hear of it."""
+import base64
 import datetime
 import random
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -13,9 +15,16 @@ from test_gateway_system import client_ip, gateway_env
 
 
 @pytest.fixture(scope="module")
-def gateway(auth, notification, core, redis_url, log_dir):
-    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url]})
+def gateway(auth, notification, core, payment, standins, redis_url, log_dir):
+    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url],
+                                            "payment": [payment.url]})
     gw = Service("gateway", env, log_dir).wait_healthy()
+    # PayMongo's webhooks come in through the gateway (registered as with PayMongo's API).
+    basic = "Basic " + base64.b64encode(b"sk_test_trusttrade_dev:").decode()
+    r = request("POST", standins.url + "/paymongo/v1/webhooks",
+                {"data": {"attributes": {"url": gw.url + "/v1/payments/webhook", "events": ["payment.paid", "payment.failed"]}}},
+                headers={"Authorization": basic})
+    assert r.status == 200, r.body
     yield gw.url
     assert gw.stop() == 0
 
@@ -44,7 +53,7 @@ def inbox_types(gw, who, want, timeout=20):
         time.sleep(0.3)
 
 
-def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
+def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, standins):
     gw = gateway
     consumer, consumer_id = sign_up(gw, "Liza Soberano", "consumer")
     pro, pro_id = sign_up(gw, "Ramon Reyes", "provider")
@@ -78,11 +87,43 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
     assert booking["estimatedTotal"] == 120000 and booking["status"] == "pending"
     bid = booking["id"]
 
-    for step, who, status in [("accept", pro, "accepted"), ("start", pro, "in_progress"), ("complete", pro, "in_progress"),
-                              ("complete", consumer, "completed")]:
+    r = request("PUT", gw + f"/v1/bookings/{bid}/accept", headers=pro)
+    assert r.status == 200 and r.json()["data"]["status"] == "accepted", r.body
+
+    # The consumer pays into escrow with GCash: the stand-in's checkout page, then its signed webhook.
+    deadline = time.time() + 15
+    while True:
+        r = request("POST", gw + "/v1/payments/create",
+                    {"bookingId": bid, "method": "gcash", "returnUrl": standins.url + "/health"}, headers=consumer)
+        if r.status == 201 or time.time() > deadline:
+            break
+        time.sleep(0.2)  # the escrow opens from the booking.accepted event
+    assert r.status == 201, r.body
+    pay = r.json()["data"]
+    assert pay["amount"] == 120000 and "/paymongo/checkout/" in pay["redirectUrl"]
+    checkout = urllib.request.urlopen(pay["redirectUrl"]).read().decode()
+    assert "Authorize payment" in checkout and "1200.00" in checkout
+    authorized = request("POST", pay["redirectUrl"] + "/authorize")
+    assert authorized.status in (200, 303), authorized.body
+    tid = pay["transactionId"]
+    deadline = time.time() + 15
+    while request("GET", gw + f"/v1/transactions/{tid}", headers=consumer).json()["data"]["escrowStatus"] != "held":
+        assert time.time() < deadline, "the webhook put the payment into escrow"
+        time.sleep(0.2)
+
+    for step, who, status in [("start", pro, "in_progress"), ("complete", pro, "in_progress"), ("complete", consumer, "completed")]:
         r = request("PUT", gw + f"/v1/bookings/{bid}/{step}", headers=who)
         assert r.status == 200, (step, r.body)
         assert r.json()["data"]["status"] == status
+
+    # Completion releases the escrow to the pro, minus the platform's 10 %.
+    deadline = time.time() + 15
+    while True:
+        t = request("GET", gw + f"/v1/transactions/{tid}", headers=pro).json()["data"]
+        if t["escrowStatus"] == "released" or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert t["escrowStatus"] == "released" and t["releasedAmount"] == 120000 and t["platformFee"] == 12000
     r = request("PUT", gw + f"/v1/bookings/{bid}/accept", headers=pro)
     assert r.status == 409 and r.json()["error"]["code"] == "ILLEGAL_BOOKING_STATE"
 
@@ -94,7 +135,9 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway):
 
     # Both sides were told, through outbox → queue → notification service.
     assert {"booking-created", "review-received"} <= inbox_types(gw, pro, {"booking-created", "review-received"})
-    assert {"booking-accepted", "booking-completed"} <= inbox_types(gw, consumer, {"booking-accepted", "booking-completed"})
+    assert {"booking-accepted", "booking-completed", "payment-received"} <= inbox_types(
+        gw, consumer, {"booking-accepted", "booking-completed", "payment-received"})
+    assert "escrow-released" in inbox_types(gw, pro, {"escrow-released"})
 
 
 def test_a_chat_between_the_two_through_the_gateway(gateway):
