@@ -116,6 +116,18 @@ final class PaymentFlowTests: XCTestCase {
         XCTAssertEqual((body(r)["data"] as? [String: Any])?["id"] as? String, payment["id"] as? String)
         r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: stranger.headers, body: try json(create)) { $0 }
         XCTAssertEqual(r.status, .notFound)
+        // Idempotency-Key: the first answer again; the same key for another request is a 422.
+        var keyed = consumer.headers
+        keyed[HTTPField.Name("Idempotency-Key")!] = "pay-\(booking.id)"
+        let first = try await client.execute(uri: "/v1/payments/create", method: .post, headers: keyed, body: try json(create)) { $0 }
+        let replay = try await client.execute(uri: "/v1/payments/create", method: .post, headers: keyed, body: try json(create)) { $0 }
+        XCTAssertEqual(replay.headers[HTTPField.Name("Idempotent-Replayed")!], "true")
+        XCTAssertEqual(replay.status, first.status)
+        XCTAssertEqual(String(buffer: replay.body), String(buffer: first.body))
+        var other = create
+        other["method"] = "card"
+        let reused = try await client.execute(uri: "/v1/payments/create", method: .post, headers: keyed, body: try json(other)) { $0 }
+        XCTAssertEqual(reused.status, .unprocessableContent)
         r = try await client.execute(uri: "/v1/payments/create", method: .post, headers: consumer.headers,
                                      body: try json(["bookingId": "x", "method": "cash"])) { $0 }
         XCTAssertEqual(r.status, .badRequest)

@@ -42,10 +42,12 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
-    TransactionController(escrow: escrow)
-        .addRoutes(to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    // Requests that move money take an Idempotency-Key.
+    let idempotent = IdempotencyMiddleware<AppRequestContext>(redis: redis, service: config.common.serviceName)
+    TransactionController(escrow: escrow).addRoutes(
+        to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     PaymentController(payments: payments, webhookSecret: config.paymongoWebhookSecret, liveMode: config.paymongoLiveMode).addRoutes(
-        signedIn: router.group("v1/payments").add(middleware: AuthenticationMiddleware(verifier: verifier)),
+        signedIn: router.group("v1/payments").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent),
         webhook: router.group("v1/payments"))
 
     return serviceApplication(
