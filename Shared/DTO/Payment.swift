@@ -157,3 +157,25 @@ extension EventType {
     public static let paymongoPaymentPaid = "paymongo.payment.paid"
     public static let paymongoPaymentFailed = "paymongo.payment.failed"
 }
+
+/// `POST /v1/payments/refund` (an admin): all that remains in escrow, or `amount`.
+public struct PaymentRefundRequest: Codable, Sendable {
+    public var transactionId: String?
+    public var amount: Int64?
+    public var reason: String?
+    public init(transactionId: String? = nil, amount: Int64? = nil, reason: String? = nil) {
+        self.transactionId = transactionId
+        self.amount = amount
+        self.reason = reason
+    }
+}
+
+/// Job data: send this refund to PayMongo.
+public struct RefundRequested: Codable, Sendable {
+    @LowercaseUUID public var refundId: UUID
+    public init(refundId: UUID) { self.refundId = refundId }
+}
+
+extension EventType {
+    public static let paymongoRefundRequested = "paymongo.refund-requested"
+}

@@ -23,13 +23,28 @@ import XCTest
 final class PaymentFlowTests: XCTestCase {
     static let webhookSecret = "whsk_flow_test"
 
+    struct System: Sendable {
+        let auth: any TestClientProtocol
+        let client: any TestClientProtocol
+        let standIns: any TestClientProtocol
+        let paymentDB: String
+        let redisURL: String
+        let logger: Logger
+    }
+
     func testGCashPaymentHoldsEscrowAndCompletionReleasesIt() async throws {
+        try await Self.withSystem("payflow", redisDB: 14) { system in
+            try await Self.scenario(authClient: system.auth, client: system.client, paymentDB: system.paymentDB, redisURL: system.redisURL, logger: system.logger)
+        }
+    }
+
+    static func withSystem(_ label: String, redisDB: Int, _ body: @Sendable @escaping (System) async throws -> Void) async throws {
         var quiet = Logger(label: "payment-flow")
         quiet.logLevel = .warning
         let logger = quiet
-        let redisURL = TestEnvironment.redisURL(db: 14)
-        let authDB = try await TestEnvironment.freshDatabase("payflowauth")
-        let paymentDB = try await TestEnvironment.freshDatabase("payflow")
+        let redisURL = TestEnvironment.redisURL(db: redisDB)
+        let authDB = try await TestEnvironment.freshDatabase("\(label)auth")
+        let paymentDB = try await TestEnvironment.freshDatabase(label)
         let auth = try await AuthService.buildApplication(config: try AuthConfig(settings: Settings([
             "DATABASE_URL": authDB, "REDIS_URL": redisURL, "AUTH_BCRYPT_COST": "4", "PORT": "0",
         ])), logger: logger)
@@ -50,11 +65,11 @@ final class PaymentFlowTests: XCTestCase {
                     let hook = try await standInClient.execute(
                         uri: "/paymongo/v1/webhooks", method: .post,
                         headers: [.authorization: "Basic \(Data("sk_test_trusttrade_dev:".utf8).base64EncodedString())", .contentType: "application/json"],
-                        body: try Self.json(["data": ["attributes": [
+                        body: try json(["data": ["attributes": [
                             "url": "http://127.0.0.1:\(client.port!)/v1/payments/webhook", "events": ["payment.paid", "payment.failed"],
                         ]]])) { $0 }
                     XCTAssertEqual(hook.status, .ok)
-                    try await Self.scenario(authClient: authClient, client: client, paymentDB: paymentDB, redisURL: redisURL, logger: logger)
+                    try await body(System(auth: authClient, client: client, standIns: standInClient, paymentDB: paymentDB, redisURL: redisURL, logger: logger))
                 }
             }
         }
@@ -198,6 +213,68 @@ final class PaymentFlowTests: XCTestCase {
             var holds = 0
             for try await n in try await pg.query("SELECT count(DISTINCT posting_id)::int FROM payment.ledger_entries WHERE kind = 'hold'", logger: logger).decode(Int.self) { holds = n }
             XCTAssertEqual(holds, 1, "the webhook replays held nothing more")
+        }
+    }
+
+    /// Paid, then the booking is cancelled: the escrow goes back, at PayMongo too.
+    func testACancelledPaidBookingIsRefundedThroughPayMongo() async throws {
+        try await Self.withSystem("payrefund", redisDB: 15) { system in
+            let consumer = try await Self.signUp(system.auth, "Bea Alonzo")
+            let provider = try await Self.signUp(system.auth, "Coco Martin")
+            let queue = JobQueue(name: "payment", redis: try RedisClient(url: system.redisURL, logger: system.logger))
+            let booking = BookingDTO(
+                id: UUID(), consumerId: consumer.id, providerId: UUID(), providerUserId: provider.id, categoryId: UUID(), title: "Fix the sink",
+                description: "", location: nil, scheduledDate: "2026-12-02T02:00:00Z", scheduledEnd: "2026-12-02T03:00:00Z", estimatedHours: 1,
+                proposedRate: 50_000, estimatedTotal: 50_000, status: .accepted, expiresAt: nil, acceptedAt: nil, startedAt: nil, workDoneAt: nil,
+                autoCompleteAt: nil, completedAt: nil, cancelledAt: nil, cancelledBy: nil, reason: nil, disputed: false,
+                createdAt: "2026-11-25T00:00:00Z", updatedAt: "2026-11-25T00:00:00Z")
+            _ = try await queue.add(EventType.bookingAccepted, data: EventEnvelope(
+                type: EventType.bookingAccepted, requestId: nil, payload: BookingEvent(booking: booking, previousStatus: .pending, actor: .provider)))
+            let created = try await Self.eventually { () -> [String: Any]? in
+                let r = try await system.client.execute(uri: "/v1/payments/create", method: .post, headers: consumer.headers,
+                                                        body: try Self.json(["bookingId": booking.id.uuidString, "method": "card"])) { $0 }
+                return r.status == .created ? Self.body(r)["data"] as? [String: Any] : nil
+            }
+            let payment = try XCTUnwrap(created)
+            var authorize = HTTPClientRequest(url: (payment["redirectUrl"] as! String) + "/authorize")
+            authorize.method = .POST
+            let browser = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+            let page = try await browser.execute(authorize, timeout: .seconds(10))
+            try await browser.shutdown()
+            XCTAssertEqual(page.status.code, 303)
+            XCTAssertEqual(page.headers.first(name: "location"), "http://localhost:3000/payments/return", "the configured default return page")
+            let tid = payment["transactionId"] as! String
+            let held = try await Self.eventually { () -> Bool? in
+                let r = try await system.client.execute(uri: "/v1/transactions/\(tid)", method: .get, headers: consumer.headers) { $0 }
+                return (Self.body(r)["data"] as? [String: Any])?["escrowStatus"] as? String == "held" ? true : nil
+            }
+            XCTAssertEqual(held, true)
+
+            _ = try await queue.add(EventType.bookingCancelled, data: EventEnvelope(
+                type: EventType.bookingCancelled, requestId: nil, payload: BookingEvent(booking: booking, previousStatus: .accepted, actor: .consumer)))
+            let refundedAtPayMongo = try await Self.eventually { () -> Int? in
+                let r = try await system.standIns.execute(
+                    uri: "/paymongo/v1/payment_intents/\(payment["paymentIntentId"] as! String)", method: .get,
+                    headers: [.authorization: "Basic \(Data("sk_test_trusttrade_dev:".utf8).base64EncodedString())"]) { $0 }
+                let payments = ((Self.body(r)["data"] as? [String: Any])?["attributes"] as? [String: Any])?["payments"] as? [[String: Any]]
+                let refunded = (payments?.first?["attributes"] as? [String: Any])?["refunded_amount"] as? Int
+                return refunded == 50_000 ? refunded : nil
+            }
+            XCTAssertEqual(refundedAtPayMongo, 50_000, "PayMongo gave the consumer the ₱500.00 back")
+            let r = try await system.client.execute(uri: "/v1/transactions/\(tid)", method: .get, headers: consumer.headers) { $0 }
+            XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["escrowStatus"] as? String, "refunded")
+
+            let pg = try Database.makeClient(url: system.paymentDB, logger: system.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await pg.run() }
+                defer { group.cancelAll() }
+                var total: Int64 = -1
+                for try await n in try await pg.query("SELECT COALESCE(sum(amount), 0)::bigint FROM payment.ledger_entries", logger: system.logger).decode(Int64.self) { total = n }
+                XCTAssertEqual(total, 0)
+                var status = ""
+                for try await s in try await pg.query("SELECT status FROM payment.refunds", logger: system.logger).decode(String.self) { status = s }
+                XCTAssertEqual(status, "succeeded")
+            }
         }
     }
 }

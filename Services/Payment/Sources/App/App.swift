@@ -32,6 +32,8 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
         case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
             let event = try job.job.event(PayMongoPaymentEvent.self)
             try await payments.handle(event.payload, requestId: event.requestId)
+        case EventType.paymongoRefundRequested:
+            try await payments.sendRefund(try job.job.event(RefundRequested.self).payload.refundId)
         default:
             try await bookingEvents.handle(job.job)
         }

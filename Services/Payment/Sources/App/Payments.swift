@@ -61,4 +61,22 @@ public struct Payments: Sendable {
             // Already held (the same payment reported twice).
         }
     }
+
+    /// Sends a recorded refund to PayMongo once (the `payment` queue).
+    public func sendRefund(_ id: UUID) async throws {
+        guard let refund = try await store.refund(id), refund.status == "pending" else { return }
+        guard let paymentId = refund.paymentId else {
+            try await store.finishRefund(id, providerRefundId: nil, failure: "no PayMongo payment to refund")
+            return
+        }
+        do {
+            let made = try await paymongo.createRefund(
+                paymentId: paymentId, amount: refund.amount, reason: refund.reason, notes: "TrustTrade refund \(id.uuidString.lowercased())")
+            try await store.finishRefund(id, providerRefundId: made.id, failure: nil)
+        } catch let error as PayMongoClient.Failure where !error.isRetryable {
+            // PayMongo will not take it: kept as failed for a person to settle.
+            logger.error("PayMongo refused a refund", metadata: ["refundId": .string(id.uuidString), "error": .string(error.description)])
+            try await store.finishRefund(id, providerRefundId: nil, failure: error.description)
+        }
+    }
 }

@@ -20,6 +20,7 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
     /// `signedIn` requires a token; `webhook` is public (checked by signature).
     public func addRoutes(signedIn: RouterGroup<Context>, webhook: RouterGroup<Context>) {
         signedIn.post("create", use: create)
+        signedIn.post("refund", use: refund)
         signedIn.get(":id", use: show)
         webhook.post("webhook", use: receive)
     }
@@ -46,6 +47,21 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
             case .provider(let detail): throw APIError(.badGateway, code: .badGateway, message: "PayMongo could not start the payment: \(detail)")
             }
         }
+    }
+
+    /// An admin sends (part of) an escrow back to the consumer.
+    @Sendable func refund(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: PaymentRefundRequest.self, context: context)
+        var v = Validator()
+        let id = body.transactionId.flatMap(UUID.init(uuidString:))
+        v.check(id != nil, "transactionId", "transactionId must be a UUID")
+        if let amount = body.amount { v.check(amount > 0, "amount", "amount is in centavos and more than 0") }
+        try v.validate()
+        guard identity.userType == .admin else { throw APIError.forbidden("Refunds outside a cancellation are made by an admin") }
+        return Envelope(try await TransactionController<Context>.mapped {
+            try await payments.escrow.apply(.refund(body.amount), id: id!, requestId: context.requestId)
+        })
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<PaymentDTO> {

@@ -118,6 +118,21 @@ public struct EscrowStore: Sendable {
                 """, logger: logger)
             let updated = try await Self.first(rows)!
             if let posting { try await Self.write(posting, transaction: id, on: connection, logger: logger) }
+            if effect.refund > 0 {
+                // The money goes back at PayMongo too: recorded now, sent by the queue.
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO payment.refunds (transaction_id, provider_payment_id, amount)
+                    SELECT \(id), (SELECT provider_payment_id FROM payment.payments
+                                   WHERE transaction_id = \(id) AND status = 'succeeded' ORDER BY updated_at DESC LIMIT 1), \(effect.refund)
+                    RETURNING id
+                    """, logger: logger)
+                for try await refundId in rows.decode(UUID.self) {
+                    try await outbox.enqueue(
+                        EventEnvelope(type: EventType.paymongoRefundRequested, requestId: requestId, payload: RefundRequested(refundId: refundId)),
+                        queue: "payment", on: connection, logger: logger)
+                }
+            }
             let event: String? = switch move {
             case .hold: EventType.escrowHeld
             case .release: EventType.escrowReleased

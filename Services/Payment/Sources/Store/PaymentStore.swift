@@ -89,3 +89,31 @@ public struct PaymentStore: Sendable {
         return nil
     }
 }
+
+extension PaymentStore {
+    public struct RefundRow: Sendable {
+        public var id: UUID
+        public var paymentId: String?
+        public var amount: Int64
+        public var reason: String
+        public var status: String
+    }
+
+    public func refund(_ id: UUID) async throws -> RefundRow? {
+        let rows = try await client.query(
+            "SELECT id, provider_payment_id, amount, reason, status FROM payment.refunds WHERE id = \(id)", logger: logger)
+        for try await (id, payment, amount, reason, status) in rows.decode((UUID, String?, Int64, String, String).self) {
+            return RefundRow(id: id, paymentId: payment, amount: amount, reason: reason, status: status)
+        }
+        return nil
+    }
+
+    public func finishRefund(_ id: UUID, providerRefundId: String?, failure: String?) async throws {
+        try await client.query(
+            """
+            UPDATE payment.refunds SET status = \(failure == nil ? "succeeded" : "failed"), provider_refund_id = \(providerRefundId),
+                failure_reason = \(failure), updated_at = now()
+            WHERE id = \(id) AND status = 'pending'
+            """, logger: logger)
+    }
+}
