@@ -14,9 +14,10 @@ COPY Services ./Services
 COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
-        --product auth-service --product notification-service --product standins --product gateway --product core-service \
+        --product auth-service --product notification-service --product standins --product gateway --product core-service --product payment-service \
     && mkdir -p /out \
     && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway .build/release/core-service /out/ \
+    && cp .build/release/payment-service /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -59,3 +60,10 @@ COPY --from=build /out/TrustTrade_CoreService.resources /app/TrustTrade_CoreServ
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3000/health || exit 1
 ENTRYPOINT ["/app/core-service"]
+
+FROM runtime AS payment-service
+COPY --from=build /out/payment-service /app/
+COPY --from=build /out/TrustTrade_PaymentService.resources /app/TrustTrade_PaymentService.resources
+EXPOSE 3002
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3002/health || exit 1
+ENTRYPOINT ["/app/payment-service"]
