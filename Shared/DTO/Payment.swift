@@ -179,3 +179,67 @@ public struct RefundRequested: Codable, Sendable {
 extension EventType {
     public static let paymongoRefundRequested = "paymongo.refund-requested"
 }
+
+/// `POST /v1/payouts/request` (a provider).
+public struct PayoutRequest: Codable, Sendable {
+    public var amount: Int64?
+    /// instapay (default), pesonet or gcash.
+    public var method: String?
+    public var accountName: String?
+    public var accountNumber: String?
+    public var bank: String?
+    public init(amount: Int64? = nil, method: String? = nil, accountName: String? = nil, accountNumber: String? = nil, bank: String? = nil) {
+        self.amount = amount
+        self.method = method
+        self.accountName = accountName
+        self.accountNumber = accountNumber
+        self.bank = bank
+    }
+}
+
+/// A payout (`/v1/payouts`): the destination only as bank and last digits.
+public struct PayoutDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var providerUserId: UUID
+    public var amount: Int64
+    public var currency: String
+    public var method: String
+    public var destination: String
+    /// requested, paid, rejected.
+    public var status: String
+    public var note: String?
+    public var createdAt: String
+    public var decidedAt: String?
+
+    public init(id: UUID, providerUserId: UUID, amount: Int64, method: String, destination: String, status: String, note: String?,
+                createdAt: String, decidedAt: String?) {
+        self.id = id
+        self.providerUserId = providerUserId
+        self.amount = amount
+        self.currency = "PHP"
+        self.method = method
+        self.destination = destination
+        self.status = status
+        self.note = note
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+    }
+}
+
+/// `GET /v1/payouts/balance`: what a provider can ask for, and what waits.
+public struct BalanceDTO: Codable, Sendable, Equatable {
+    public var available: Int64
+    public var pendingPayouts: Int64
+    public var currency: String
+    public init(available: Int64, pendingPayouts: Int64) {
+        self.available = available
+        self.pendingPayouts = pendingPayouts
+        self.currency = "PHP"
+    }
+}
+
+/// `POST /v1/payouts/:id/approve` and `/reject` (an admin).
+public struct PayoutDecisionRequest: Codable, Sendable {
+    public var note: String?
+    public init(note: String? = nil) { self.note = note }
+}

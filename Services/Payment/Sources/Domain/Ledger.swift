@@ -11,6 +11,8 @@ public enum LedgerAccount: Sendable, Hashable, CustomStringConvertible {
     case providerPayable(UUID)
     /// The platform's fees (revenue).
     case platformRevenue
+    /// Asked-for payouts waiting for an admin (liability, set aside).
+    case payoutsPending(UUID)
     /// Money sent to providers' banks (asset leaving).
     case payoutsClearing
 
@@ -20,6 +22,7 @@ public enum LedgerAccount: Sendable, Hashable, CustomStringConvertible {
         case .escrow(let id): "escrow:\(id.uuidString.lowercased())"
         case .providerPayable(let id): "provider_payable:\(id.uuidString.lowercased())"
         case .platformRevenue: "platform_revenue"
+        case .payoutsPending(let id): "payouts_pending:\(id.uuidString.lowercased())"
         case .payoutsClearing: "payouts_clearing"
         }
     }
@@ -32,6 +35,7 @@ public enum LedgerAccount: Sendable, Hashable, CustomStringConvertible {
         case ("payouts_clearing", nil): self = .payoutsClearing
         case ("escrow", let id?): self = .escrow(id)
         case ("provider_payable", let id?): self = .providerPayable(id)
+        case ("payouts_pending", let id?): self = .payoutsPending(id)
         default: return nil
         }
     }
@@ -78,8 +82,18 @@ public struct Posting: Sendable, Equatable {
         try! Posting(kind: .refund, lines: [(.escrow(transaction), amount), (.processorClearing, -amount)])
     }
 
-    /// A provider's balance leaves for their bank.
-    public static func payout(_ amount: Int64, provider: UUID) -> Posting {
-        try! Posting(kind: .payout, lines: [(.providerPayable(provider), amount), (.payoutsClearing, -amount)])
+    /// A provider asks for a payout: the amount is set aside.
+    public static func reservePayout(_ amount: Int64, provider: UUID) -> Posting {
+        try! Posting(kind: .payout, lines: [(.providerPayable(provider), amount), (.payoutsPending(provider), -amount)])
+    }
+
+    /// An admin approved it: the money leaves for the provider's bank.
+    public static func sendPayout(_ amount: Int64, provider: UUID) -> Posting {
+        try! Posting(kind: .payout, lines: [(.payoutsPending(provider), amount), (.payoutsClearing, -amount)])
+    }
+
+    /// An admin turned it down: the amount is the provider's to ask for again.
+    public static func returnPayout(_ amount: Int64, provider: UUID) -> Posting {
+        try! Posting(kind: .payout, lines: [(.payoutsPending(provider), amount), (.providerPayable(provider), -amount)])
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import NIOCore
+import PaymentService
+import PostgresNIO
+import ServiceKit
+import TestSupport
+import TrustTradeDTO
+import XCTest
+
+final class PayoutTests: XCTestCase {
+    func testPayoutsNeverSpendMoreThanTheBalanceAndKeepTheAccountSealed() async throws {
+        let url = try await TestEnvironment.freshDatabase("payouts")
+        var quiet = Logger(label: "payout-test")
+        quiet.logLevel = .warning
+        let logger = quiet
+        let client = try Database.makeClient(url: url, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await Migrator(schema: "payment", migrations: try paymentMigrations()).migrate(client: client, logger: logger)
+            let escrow = EscrowStore(client: client, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
+            let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            let payouts = PayoutStore(client: client, logger: logger, sealer: try Sealer(base64Key: key))
+            let provider = UUID()
+            // ₱1,500.00 earned: ₱1,350.00 to the provider.
+            let t = try await escrow.open(for: EscrowLedgerTests.booking(total: 150_000, provider: provider))
+            _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
+            _ = try await escrow.apply(.release, id: t.id, requestId: nil)
+
+            let fields = try PayoutFields.validate(PayoutRequest(amount: 30_000, method: "instapay", accountName: "Ramon Reyes",
+                                                                 accountNumber: "1234-5678-9012", bank: "BDO"))
+            XCTAssertEqual(fields.hint, "BDO ••••9012")
+            // Ten requests of ₱300.00 at once against ₱1,350.00: four fit.
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        do {
+                            _ = try await payouts.request(provider: provider, fields)
+                            return true
+                        } catch PayoutStore.Failure.insufficient {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            XCTAssertEqual(outcomes.filter { $0 }.count, 4)
+            var balance = try await payouts.balance(provider: provider)
+            XCTAssertEqual(balance, BalanceDTO(available: 15_000, pendingPayouts: 120_000))
+
+            let (requested, _) = try await payouts.list(provider: provider, page: PageRequest())
+            XCTAssertEqual(requested.count, 4)
+            let admin = UUID()
+            let paid = try await payouts.decide(id: requested[0].id, approve: true, admin: admin, note: nil, requestId: nil)
+            XCTAssertEqual(paid.status, "paid")
+            let rejected = try await payouts.decide(id: requested[1].id, approve: false, admin: admin, note: "Account name does not match", requestId: nil)
+            XCTAssertEqual(rejected.status, "rejected")
+            do {
+                _ = try await payouts.decide(id: requested[0].id, approve: false, admin: admin, note: nil, requestId: nil)
+                XCTFail("decided twice")
+            } catch PayoutStore.Failure.decided(let status) {
+                XCTAssertEqual(status, "paid")
+            }
+            balance = try await payouts.balance(provider: provider)
+            XCTAssertEqual(balance, BalanceDTO(available: 45_000, pendingPayouts: 60_000), "the rejected ₱300.00 is back")
+            let total = try await escrow.sum()
+            XCTAssertEqual(total, 0)
+            let sent = try await escrow.sum(account: "payouts_clearing")
+            XCTAssertEqual(sent, -30_000)
+
+            // The account number is sealed at rest and opens for the admin.
+            let destination = try await payouts.destination(id: paid.id)
+            XCTAssertEqual(destination, "Ramon Reyes\n123456789012\nBDO")
+            var stored: [UInt8] = []
+            for try await bytes in try await client.query("SELECT destination_sealed FROM payment.payouts WHERE id = \(paid.id)", logger: logger).decode(ByteBuffer.self) {
+                stored = Array(buffer: bytes)
+            }
+            XCTAssertFalse(String(decoding: stored, as: UTF8.self).contains("123456789012"))
+            let otherKey = try Sealer(base64Key: Data(repeating: 7, count: 32).base64EncodedString())
+            XCTAssertThrowsError(try otherKey.open(stored), "another key cannot open it")
+
+            XCTAssertThrowsError(try PayoutFields.validate(PayoutRequest(amount: 5_000, method: "cash", accountName: "", accountNumber: "12ab")))
+        }
+    }
+}
