@@ -243,3 +243,56 @@ public struct PayoutDecisionRequest: Codable, Sendable {
     public var note: String?
     public init(note: String? = nil) { self.note = note }
 }
+
+/// A dispute over a booking's escrow (`/v1/disputes`).
+public struct DisputeDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    @LowercaseUUID public var transactionId: UUID
+    @LowercaseUUID public var openedBy: UUID
+    public var reason: String
+    /// open, resolved.
+    public var status: String
+    /// release, refund, partial (when resolved).
+    public var outcome: String?
+    public var refundAmount: Int64?
+    public var resolutionNote: String?
+    public var createdAt: String
+    public var resolvedAt: String?
+
+    public init(id: UUID, transactionId: UUID, openedBy: UUID, reason: String, status: String, outcome: String?, refundAmount: Int64?,
+                resolutionNote: String?, createdAt: String, resolvedAt: String?) {
+        self.id = id
+        self.transactionId = transactionId
+        self.openedBy = openedBy
+        self.reason = reason
+        self.status = status
+        self.outcome = outcome
+        self.refundAmount = refundAmount
+        self.resolutionNote = resolutionNote
+        self.createdAt = createdAt
+        self.resolvedAt = resolvedAt
+    }
+}
+
+/// `POST /v1/disputes` (the consumer).
+public struct OpenDisputeRequest: Codable, Sendable {
+    public var transactionId: String?
+    public var reason: String?
+    public init(transactionId: String? = nil, reason: String? = nil) {
+        self.transactionId = transactionId
+        self.reason = reason
+    }
+}
+
+/// `POST /v1/disputes/:id/resolve` (an admin): `release` to the provider,
+/// `refund` everything, or `partial` (refund `refundAmount`, release the rest).
+public struct ResolveDisputeRequest: Codable, Sendable {
+    public var outcome: String?
+    public var refundAmount: Int64?
+    public var note: String?
+    public init(outcome: String? = nil, refundAmount: Int64? = nil, note: String? = nil) {
+        self.outcome = outcome
+        self.refundAmount = refundAmount
+        self.note = note
+    }
+}

@@ -50,6 +50,8 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
         to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     PayoutController(payouts: PayoutStore(client: postgres, logger: logger, sealer: try Sealer(base64Key: config.dataKey))).addRoutes(
         to: router.group("v1/payouts").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
+    DisputeController(disputes: DisputeStore(client: postgres, logger: logger, escrow: escrow)).addRoutes(
+        to: router.group("v1/disputes").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     PaymentController(payments: payments, webhookSecret: config.paymongoWebhookSecret, liveMode: config.paymongoLiveMode).addRoutes(
         signedIn: router.group("v1/payments").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent),
         webhook: router.group("v1/payments"))

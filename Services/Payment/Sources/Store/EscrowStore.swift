@@ -77,79 +77,85 @@ public struct EscrowStore: Sendable {
     /// Makes the move once. `method`: how it was paid (on hold).
     public func apply(_ move: EscrowMove, id: UUID, method: String? = nil, requestId: String?) async throws -> TransactionDTO {
         try await client.transaction(logger: logger) { connection in
-            guard let current = try await Self.first(try await connection.query(
-                "SELECT \(unescaped: Self.columns) FROM payment.transactions WHERE id = \(id) FOR UPDATE", logger: logger))
-            else { throw Failure.notFound }
-            let state = EscrowState(
-                status: EscrowStatus(rawValue: current.escrowStatus) ?? .pending, amount: current.amount,
-                refunded: current.refundedAmount, disputed: current.disputed)
-            let effect: EscrowEffect
-            switch Result(catching: { () throws(EscrowError) in try EscrowMachine.apply(move, to: state) }) {
-            case .success(let e): effect = e
-            case .failure(let error): throw Failure.move(error)
-            }
-            var posting: Posting?
-            var releasedFee: Int64 = 0
-            switch move {
-            case .hold:
-                posting = .hold(current.amount, transaction: id)
-            case .release:
-                // The fee is on what is released (after any partial refund).
-                releasedFee = fees.fee(on: effect.release)
-                posting = .release(effect.release, fee: releasedFee, transaction: id, provider: current.providerUserId)
-            case .refund:
-                posting = .refund(effect.refund, transaction: id)
-            case .cancel:
-                posting = nil
-            }
+            try await apply(move, id: id, method: method, requestId: requestId, on: connection)
+        }
+    }
+
+    /// The move inside the caller's transaction (a dispute's resolution
+    /// makes several at once).
+    func apply(_ move: EscrowMove, id: UUID, method: String?, requestId: String?, on connection: PostgresConnection) async throws -> TransactionDTO {
+        guard let current = try await Self.first(try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM payment.transactions WHERE id = \(id) FOR UPDATE", logger: logger))
+        else { throw Failure.notFound }
+        let state = EscrowState(
+            status: EscrowStatus(rawValue: current.escrowStatus) ?? .pending, amount: current.amount,
+            refunded: current.refundedAmount, disputed: current.disputed)
+        let effect: EscrowEffect
+        switch Result(catching: { () throws(EscrowError) in try EscrowMachine.apply(move, to: state) }) {
+        case .success(let e): effect = e
+        case .failure(let error): throw Failure.move(error)
+        }
+        var posting: Posting?
+        var releasedFee: Int64 = 0
+        switch move {
+        case .hold:
+            posting = .hold(current.amount, transaction: id)
+        case .release:
+            // The fee is on what is released (after any partial refund).
+            releasedFee = fees.fee(on: effect.release)
+            posting = .release(effect.release, fee: releasedFee, transaction: id, provider: current.providerUserId)
+        case .refund:
+            posting = .refund(effect.refund, transaction: id)
+        case .cancel:
+            posting = nil
+        }
+        let rows = try await connection.query(
+            """
+            UPDATE payment.transactions SET
+                escrow_status = \(effect.status.rawValue),
+                refunded_amount = refunded_amount + \(effect.refund),
+                released_amount = released_amount + \(effect.release),
+                released_fee = released_fee + \(releasedFee),
+                payment_method = COALESCE(\(method), payment_method),
+                held_at = CASE WHEN \(effect.status.rawValue) = 'held' AND held_at IS NULL THEN now() ELSE held_at END,
+                released_at = CASE WHEN \(effect.release) > 0 THEN now() ELSE released_at END,
+                refunded_at = CASE WHEN \(effect.refund) > 0 THEN now() ELSE refunded_at END,
+                updated_at = now()
+            WHERE id = \(id) RETURNING \(unescaped: Self.columns)
+            """, logger: logger)
+        let updated = try await Self.first(rows)!
+        if let posting { try await Self.write(posting, transaction: id, on: connection, logger: logger) }
+        if effect.refund > 0 {
+            // The money goes back at PayMongo too: recorded now, sent by the queue.
             let rows = try await connection.query(
                 """
-                UPDATE payment.transactions SET
-                    escrow_status = \(effect.status.rawValue),
-                    refunded_amount = refunded_amount + \(effect.refund),
-                    released_amount = released_amount + \(effect.release),
-                    released_fee = released_fee + \(releasedFee),
-                    payment_method = COALESCE(\(method), payment_method),
-                    held_at = CASE WHEN \(effect.status.rawValue) = 'held' AND held_at IS NULL THEN now() ELSE held_at END,
-                    released_at = CASE WHEN \(effect.release) > 0 THEN now() ELSE released_at END,
-                    refunded_at = CASE WHEN \(effect.refund) > 0 THEN now() ELSE refunded_at END,
-                    updated_at = now()
-                WHERE id = \(id) RETURNING \(unescaped: Self.columns)
+                INSERT INTO payment.refunds (transaction_id, provider_payment_id, amount)
+                SELECT \(id), (SELECT provider_payment_id FROM payment.payments
+                               WHERE transaction_id = \(id) AND status = 'succeeded' ORDER BY updated_at DESC LIMIT 1), \(effect.refund)
+                RETURNING id
                 """, logger: logger)
-            let updated = try await Self.first(rows)!
-            if let posting { try await Self.write(posting, transaction: id, on: connection, logger: logger) }
-            if effect.refund > 0 {
-                // The money goes back at PayMongo too: recorded now, sent by the queue.
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO payment.refunds (transaction_id, provider_payment_id, amount)
-                    SELECT \(id), (SELECT provider_payment_id FROM payment.payments
-                                   WHERE transaction_id = \(id) AND status = 'succeeded' ORDER BY updated_at DESC LIMIT 1), \(effect.refund)
-                    RETURNING id
-                    """, logger: logger)
-                for try await refundId in rows.decode(UUID.self) {
-                    try await outbox.enqueue(
-                        EventEnvelope(type: EventType.paymongoRefundRequested, requestId: requestId, payload: RefundRequested(refundId: refundId)),
-                        queue: "payment", on: connection, logger: logger)
-                }
+            for try await refundId in rows.decode(UUID.self) {
+                try await outbox.enqueue(
+                    EventEnvelope(type: EventType.paymongoRefundRequested, requestId: requestId, payload: RefundRequested(refundId: refundId)),
+                    queue: "payment", on: connection, logger: logger)
             }
-            let event: String? = switch move {
-            case .hold: EventType.escrowHeld
-            case .release: EventType.escrowReleased
-            case .refund: EventType.escrowRefunded
-            case .cancel: nil
-            }
-            if let event {
-                let moved = effect.release + effect.refund
-                let payload = EscrowEvent(transaction: updated, movedAmount: moved)
-                try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "ai", on: connection, logger: logger)
-                for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, releasedFee: releasedFee, appBaseURL: appBaseURL) {
-                    try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                             queue: "notification", on: connection, logger: logger)
-                }
-            }
-            return updated
         }
+        let event: String? = switch move {
+        case .hold: EventType.escrowHeld
+        case .release: EventType.escrowReleased
+        case .refund: EventType.escrowRefunded
+        case .cancel: nil
+        }
+        if let event {
+            let moved = effect.release + effect.refund
+            let payload = EscrowEvent(transaction: updated, movedAmount: moved)
+            try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "ai", on: connection, logger: logger)
+            for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, releasedFee: releasedFee, appBaseURL: appBaseURL) {
+                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
+                                         queue: "notification", on: connection, logger: logger)
+            }
+        }
+        return updated
     }
 
     /// Writes a posting's lines; the database checks the balance at commit.

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import PaymentService
+import PostgresNIO
+import ServiceKit
+import TestSupport
+import TrustTradeDTO
+import XCTest
+
+final class DisputeTests: XCTestCase {
+    func testAnOpenDisputeFreezesReleaseAndTheResolutionMovesTheMoneyOnce() async throws {
+        let url = try await TestEnvironment.freshDatabase("disputes")
+        var quiet = Logger(label: "dispute-test")
+        quiet.logLevel = .warning
+        let logger = quiet
+        let client = try Database.makeClient(url: url, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await Migrator(schema: "payment", migrations: try paymentMigrations()).migrate(client: client, logger: logger)
+            let escrow = EscrowStore(client: client, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
+            let disputes = DisputeStore(client: client, logger: logger, escrow: escrow)
+            let provider = UUID()
+            let booking = EscrowLedgerTests.booking(total: 100_000, provider: provider)
+            let t = try await escrow.open(for: booking)
+            do {
+                _ = try await disputes.open(by: booking.consumerId, transactionId: t.id, reason: "The pro never came.", requestId: nil)
+                XCTFail("nothing paid, nothing to dispute")
+            } catch DisputeStore.Failure.notHeld(let status) {
+                XCTAssertEqual(status, "pending")
+            }
+            _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
+            do {
+                _ = try await disputes.open(by: provider, transactionId: t.id, reason: "Not mine to open.", requestId: nil)
+                XCTFail("only the consumer opens a dispute")
+            } catch DisputeStore.Failure.notFound {}
+
+            let dispute = try await disputes.open(by: booking.consumerId, transactionId: t.id, reason: "Only one of two units was cleaned.", requestId: nil)
+            XCTAssertEqual(dispute.status, "open")
+            do {
+                _ = try await disputes.open(by: booking.consumerId, transactionId: t.id, reason: "Again, the same thing.", requestId: nil)
+                XCTFail("one open dispute per escrow")
+            } catch DisputeStore.Failure.alreadyOpen {}
+            // Release waits (the booking's completion event meets this too).
+            do {
+                _ = try await escrow.apply(.release, id: t.id, requestId: nil)
+                XCTFail("released while disputed")
+            } catch EscrowStore.Failure.move(.disputed) {}
+
+            let resolved = try await disputes.resolve(id: dispute.id, by: UUID(), outcome: .partial, refundAmount: 30_000,
+                                                      note: "Half the job: ₱300 back.", requestId: nil)
+            XCTAssertEqual(resolved.status, "resolved")
+            XCTAssertEqual(resolved.outcome, "partial")
+            let after = try await escrow.find(id: t.id)
+            XCTAssertEqual(after?.escrowStatus, "released")
+            XCTAssertEqual(after?.refundedAmount, 30_000)
+            XCTAssertEqual(after?.releasedAmount, 70_000)
+            XCTAssertEqual(after?.disputed, false)
+            let balance = try await escrow.availableBalance(providerUserId: provider)
+            XCTAssertEqual(balance, 63_000, "₱700 released minus the 10 % fee")
+            do {
+                _ = try await disputes.resolve(id: dispute.id, by: UUID(), outcome: .refund, refundAmount: nil, note: nil, requestId: nil)
+                XCTFail("resolved twice")
+            } catch DisputeStore.Failure.resolved {}
+            let total = try await escrow.sum()
+            XCTAssertEqual(total, 0)
+
+            // Core hears of both ends (its automatic completion waits meanwhile).
+            var events: [String] = []
+            for try await e in try await client.query(
+                "SELECT event_type FROM payment.outbox WHERE queue = 'core' ORDER BY created_at", logger: logger).decode(String.self) {
+                events.append(e)
+            }
+            XCTAssertEqual(events, [EventType.disputeOpened, EventType.disputeClosed])
+        }
+    }
+}
