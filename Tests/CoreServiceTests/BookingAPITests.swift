@@ -232,7 +232,9 @@ final class BookingAPITests: XCTestCase {
     }
 
     func testUnansweredRequestsExpireAndReportedWorkCompletesUnlessDisputed() async throws {
-        try await CoreHarness.run("bookingtimers", redisDB: 13, settings: [
+        // Its own Redis db: the timers are jobs on the `core` queue, which another
+        // suite's core worker (running at the same time, another database) must not take.
+        try await CoreHarness.run("bookingtimers", redisDB: 1, settings: [
             "CORE_BOOKING_PENDING_TTL_SECONDS": "1", "CORE_BOOKING_CONFIRM_WINDOW_SECONDS": "1",
         ]) { signUp, client, coreDB, logger in
             let juan = try await signUp("Juan dela Cruz", "consumer")
@@ -262,7 +264,7 @@ final class BookingAPITests: XCTestCase {
             }
             let done = doneIds
             // The payment service reports a dispute on the second (as its event would).
-            let queue = Queue.JobQueue(name: "core", redis: try Redis.RedisClient(url: TestEnvironment.redisURL(db: 13), logger: logger))
+            let queue = Queue.JobQueue(name: "core", redis: try Redis.RedisClient(url: TestEnvironment.redisURL(db: 1), logger: logger))
             _ = try await queue.add(EventType.disputeOpened, data: EventEnvelope(
                 type: EventType.disputeOpened, requestId: nil, payload: BookingDisputeEvent(bookingId: UUID(uuidString: done[1])!, open: true)))
             let disputed = try await CoreHarness.eventually { () -> Bool? in
