@@ -174,8 +174,8 @@ def core(auth, auth_env, log_dir):
 
 
 @pytest.fixture(scope="session")
-def payment(auth, auth_env, log_dir, standins):
-    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json",
+def payment(auth, auth_env, log_dir, standins, core):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json", CORE_BASE_URL=core.url,
                PAYMONGO_BASE_URL=standins.url + "/paymongo", PAYMONGO_WEBHOOK_SECRET="whsk_system_test")
     s = Service("payment-service", env, log_dir).wait_healthy()
     yield s

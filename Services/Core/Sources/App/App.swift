@@ -71,6 +71,8 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let hub = ChatHub(redis: redis, logger: logger)
     ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles)
         .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    InternalBookingController(bookings: bookings).addRoutes(
+        to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
     BookingController(bookings: bookings, profiles: profiles, directory: directory, stats: stats)
         .addRoutes(to: router.group("v1/bookings").add(middleware: AuthenticationMiddleware(verifier: verifier)))
 

@@ -162,3 +162,24 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
         try context.uuidParameter(what: "Booking id")
     }
 }
+
+/// `/internal/bookings/:id`: other services (payment) read a booking with a
+/// service credential; the gateway never routes `/internal`.
+public struct InternalBookingController<Context: ServiceRequestContext>: Sendable {
+    let bookings: BookingStore
+
+    public init(bookings: BookingStore) {
+        self.bookings = bookings
+    }
+
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get("bookings/:id", use: show)
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {
+        guard let booking = try await bookings.find(id: try context.uuidParameter(what: "Booking id")) else {
+            throw APIError.notFound("No such booking")
+        }
+        return Envelope(booking)
+    }
+}

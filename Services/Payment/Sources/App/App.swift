@@ -25,7 +25,12 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let payments = Payments(
         store: PaymentStore(client: postgres, logger: logger), escrow: escrow,
         paymongo: PayMongoClient(baseURL: config.paymongoBaseURL, secretKey: config.paymongoSecretKey, http: HTTPClient.shared),
-        defaultReturnURL: config.paymentReturnURL, logger: logger)
+        defaultReturnURL: config.paymentReturnURL,
+        bookings: BookingLookup(
+            client: InternalClient(httpClient: HTTPClient.shared, serviceName: config.common.serviceName,
+                                   credential: ServiceCredential(secret: config.common.internalSecret)),
+            baseURL: config.coreBaseURL),
+        logger: logger)
 
     let worker = QueueWorker(queue: "payment", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
@@ -46,7 +51,7 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     // Requests that move money take an Idempotency-Key.
     let idempotent = IdempotencyMiddleware<AppRequestContext>(redis: redis, service: config.common.serviceName)
-    TransactionController(escrow: escrow).addRoutes(
+    TransactionController(escrow: escrow, payments: payments).addRoutes(
         to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     PayoutController(payouts: PayoutStore(client: postgres, logger: logger, sealer: try Sealer(base64Key: config.dataKey))).addRoutes(
         to: router.group("v1/payouts").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))

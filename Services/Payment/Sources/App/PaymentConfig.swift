@@ -14,6 +14,8 @@ public struct PaymentConfig: Sendable {
     public var paymongoLiveMode: Bool
     /// Where PayMongo sends the person after authorizing, unless the app says.
     public var paymentReturnURL: String
+    /// The core service, for `/internal/bookings/:id`.
+    public var coreBaseURL: String
     /// Seals bank accounts at rest (AES-256-GCM).
     public var dataKey: String
 
@@ -32,6 +34,7 @@ public struct PaymentConfig: Sendable {
         paymongoWebhookSecret = settings.string("PAYMONGO_WEBHOOK_SECRET", default: "whsk_trusttrade_dev")
         paymongoLiveMode = try settings.bool("PAYMONGO_LIVE_MODE", default: false)
         paymentReturnURL = settings.string("PAYMENT_RETURN_URL", default: appBaseURL + "/payments/return")
+        coreBaseURL = settings.string("CORE_BASE_URL", default: "http://127.0.0.1:3000")
         // The default is for development only; production sets its own.
         dataKey = settings.string("PAYMENT_DATA_KEY", default: "ZGV2LW9ubHktcGF5bWVudC1kYXRhLWtleS0zMmJ5dGU=")
     }

@@ -12,6 +12,7 @@ public struct Payments: Sendable {
     let escrow: EscrowStore
     let paymongo: PayMongoClient
     let defaultReturnURL: String
+    let bookings: BookingLookup
     let logger: Logger
 
     public enum Failure: Error, Equatable {
@@ -19,8 +20,8 @@ public struct Payments: Sendable {
     }
 
     /// The consumer's try for the booking; the open one again if there is one.
-    public func create(bookingId: UUID, method: String, returnURL: String?, payer: UUID) async throws -> (PaymentDTO, created: Bool) {
-        guard let t = try await escrow.find(bookingId: bookingId) else { throw Failure.noEscrow }
+    public func create(bookingId: UUID, method: String, returnURL: String?, payer: UUID, requestId: String) async throws -> (PaymentDTO, created: Bool) {
+        guard let t = try await escrowOf(bookingId: bookingId, for: payer, requestId: requestId) else { throw Failure.noEscrow }
         guard t.consumerId == payer else { throw Failure.notYours }
         guard t.escrowStatus == EscrowStatus.pending.rawValue else { throw Failure.notPayable(t.escrowStatus) }
         if let open = try await store.openPayment(transactionId: t.id), open.method == method { return (open, false) }
@@ -39,6 +40,15 @@ public struct Payments: Sendable {
             logger.warning("PayMongo refused", metadata: ["error": .string(error.description)])
             throw Failure.provider(error.detail)
         }
+    }
+
+    /// The booking's escrow. It opens from the `booking.accepted` event; a
+    /// consumer who is quicker than the event gets it opened from core's copy.
+    public func escrowOf(bookingId: UUID, for consumer: UUID, requestId: String) async throws -> TransactionDTO? {
+        if let t = try await escrow.find(bookingId: bookingId) { return t }
+        guard let booking = try await bookings.booking(bookingId, requestId: requestId),
+              booking.consumerId == consumer, booking.status == .accepted else { return nil }
+        return try await escrow.open(for: booking)
     }
 
     /// A verified `payment.paid` / `payment.failed` (the `payment` queue).
@@ -77,6 +87,26 @@ public struct Payments: Sendable {
             // PayMongo will not take it: kept as failed for a person to settle.
             logger.error("PayMongo refused a refund", metadata: ["refundId": .string(id.uuidString), "error": .string(error.description)])
             try await store.finishRefund(id, providerRefundId: nil, failure: error.description)
+        }
+    }
+}
+
+/// Reads a booking from the core service (`/internal/bookings/:id`).
+public struct BookingLookup: Sendable {
+    let client: InternalClient
+    let baseURL: String
+
+    public init(client: InternalClient, baseURL: String) {
+        self.client = client
+        self.baseURL = baseURL
+    }
+
+    /// Nil when core has no such booking.
+    public func booking(_ id: UUID, requestId: String) async throws -> BookingDTO? {
+        do {
+            return try await client.get("\(baseURL)/internal/bookings/\(id.uuidString.lowercased())", requestId: requestId, as: BookingDTO.self)
+        } catch let error as InternalCallError where error.status == 404 {
+            return nil
         }
     }
 }

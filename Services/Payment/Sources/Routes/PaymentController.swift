@@ -38,7 +38,8 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
         }
         try v.validate()
         do {
-            let (payment, created) = try await payments.create(bookingId: bookingId!, method: method, returnURL: body.returnUrl, payer: identity.userId)
+            let (payment, created) = try await payments.create(
+                bookingId: bookingId!, method: method, returnURL: body.returnUrl, payer: identity.userId, requestId: context.requestId)
             return Envelope(payment, status: created ? .created : .ok)
         } catch let failure as Payments.Failure {
             switch failure {

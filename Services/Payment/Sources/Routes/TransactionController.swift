@@ -7,14 +7,17 @@ import TrustTradeDTO
 /// (others: 404); admins release or refund by hand.
 public struct TransactionController<Context: ServiceRequestContext>: Sendable {
     let escrow: EscrowStore
+    let payments: Payments
 
-    public init(escrow: EscrowStore) {
+    public init(escrow: EscrowStore, payments: Payments) {
         self.escrow = escrow
+        self.payments = payments
     }
 
     /// `group` requires a signed-in user.
     public func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: list)
+        group.post("escrow", use: openEscrow)
         group.get(":id", use: show)
         group.put(":id/release", use: release)
         group.put(":id/refund", use: refund)
@@ -26,6 +29,20 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
         let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
         let (items, total) = try await escrow.list(userId: identity.userId, page: page)
         return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    /// `POST /v1/transactions/escrow` `{bookingId}`: the escrow of the
+    /// caller's accepted booking (opened now if the event has not yet).
+    @Sendable func openEscrow(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: CreatePaymentRequest.self, context: context)
+        guard let bookingId = body.bookingId.flatMap(UUID.init(uuidString:)) else {
+            throw APIError.validation("bookingId", "bookingId must be the booking's id (a UUID)")
+        }
+        guard let t = try await payments.escrowOf(bookingId: bookingId, for: identity.userId, requestId: context.requestId),
+              t.consumerId == identity.userId
+        else { throw APIError.notFound("No accepted booking of yours") }
+        return Envelope(t)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
