@@ -79,3 +79,8 @@ public enum ISO8601 {
         return try? Date(string, strategy: .iso8601)
     }
 }
+
+extension String {
+    /// A base URL ready for `base + "/path"` (configuration may end in "/").
+    public var withoutTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}

@@ -17,7 +17,7 @@ public enum BookingNotices {
     public static func notices(
         for booking: BookingDTO, event: String, actor: BookingRole, names: Names, appBaseURL: String
     ) -> [NotifyUserRequest] {
-        let base = appBaseURL.hasSuffix("/") ? String(appBaseURL.dropLast()) : appBaseURL
+        let base = appBaseURL.withoutTrailingSlash
         var variables = [
             "serviceTitle": booking.title,
             "scheduledDate": manilaTime(booking.scheduledDate),

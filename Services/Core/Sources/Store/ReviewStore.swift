@@ -49,7 +49,7 @@ public struct ReviewStore: Sendable {
                 let review = try await Self.load(id!, on: connection, logger: logger)!
                 try await outbox.enqueue(EventEnvelope(type: EventType.reviewCreated, requestId: requestId, payload: ReviewEvent(review: review)),
                                          queue: "ai", on: connection, logger: logger)
-                let base = appBaseURL.hasSuffix("/") ? String(appBaseURL.dropLast()) : appBaseURL
+                let base = appBaseURL.withoutTrailingSlash
                 let notice = NotifyUserRequest(userId: providerUser, kind: .reviewReceived, variables: [
                     "reviewerName": review.reviewerName, "serviceTitle": serviceTitle, "rating": String(review.rating), "title": review.title,
                     "reviewUrl": "\(base)/reviews/\(review.id.uuidString.lowercased())",

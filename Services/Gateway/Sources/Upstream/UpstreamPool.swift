@@ -6,6 +6,7 @@ import NIOCore
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
+import TrustTradeDTO
 
 /// One instance of a service (`http://10.0.3.7:3000`). Taken out of rotation
 /// when it refuses connections; the prober puts it back once `/health` answers.
@@ -26,7 +27,7 @@ public final class UpstreamInstance: Sendable, CustomStringConvertible {
 
     public init(service: String, baseURL: String) {
         self.service = service
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let base = baseURL.withoutTrailingSlash
         self.baseURL = base
         var rest = Substring(base)
         if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }

@@ -6,7 +6,7 @@ public enum EscrowNotices {
     public static func notices(
         for t: TransactionDTO, event: String, moved: Int64, releasedFee: Int64, appBaseURL: String
     ) -> [NotifyUserRequest] {
-        let base = appBaseURL.hasSuffix("/") ? String(appBaseURL.dropLast()) : appBaseURL
+        let base = appBaseURL.withoutTrailingSlash
         let data = ["transactionId": t.id.uuidString.lowercased(), "bookingId": t.bookingId.uuidString.lowercased()]
         switch event {
         case EventType.escrowHeld:

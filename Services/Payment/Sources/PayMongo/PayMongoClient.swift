@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import TrustTradeDTO
 
 /// PayMongo's REST API (https://api.paymongo.com/v1, or the local stand-in):
 /// JSON:API bodies, the secret key as the Basic-auth user name, amounts in
@@ -16,7 +17,7 @@ public struct PayMongoClient: Sendable {
     let timeout: TimeAmount
 
     public init(baseURL: String, secretKey: String, http: HTTPClient, timeout: TimeAmount = .seconds(15)) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = baseURL.withoutTrailingSlash
         self.secretKey = secretKey
         self.http = http
         self.timeout = timeout
