@@ -252,7 +252,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["ServiceKit", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/Support"
         ),
         .executableTarget(

@@ -115,7 +115,7 @@ final class BookingAPITests: XCTestCase {
             XCTAssertEqual(provider["totalJobsCompleted"] as? Int, 1)
 
             // Each step left its events: people told, escrow and trust score services fed.
-            let events = try await CoreHarness.withDatabase(coreDB, logger: logger) { try await Self.events($0, bookingId: id) }
+            let events = try await TestEnvironment.withDatabase(coreDB, logger: logger) { try await Self.events($0, bookingId: id) }
             let notified = events.filter { $0.0 == "notification" }.map { "\($0.1)→\($0.2 == pedro.id ? "pedro" : $0.2 == juan.id ? "juan" : "?")" }
             XCTAssertEqual(notified, [
                 "booking-created→pedro", "booking-accepted→juan", "booking-completed→juan", "booking-completed→pedro",
@@ -218,7 +218,7 @@ final class BookingAPITests: XCTestCase {
             XCTAssertEqual(same.filter { $0 == .ok }.count, 1)
             XCTAssertEqual(same.filter { $0 == .conflict }.count, 9)
 
-            let (accepted, acceptEvents) = try await CoreHarness.withDatabase(coreDB, logger: logger) { pg in
+            let (accepted, acceptEvents) = try await TestEnvironment.withDatabase(coreDB, logger: logger) { pg in
                 var n = 0
                 for try await c in try await pg.query("SELECT count(*)::int FROM core.bookings WHERE status = 'accepted'", logger: logger).decode(Int.self) { n = c }
                 var e = 0
@@ -278,7 +278,7 @@ final class BookingAPITests: XCTestCase {
             let heldStatus = try await status(done[1])
             XCTAssertEqual(heldStatus, "in_progress", "a dispute holds the automatic completion")
 
-            let events = try await CoreHarness.withDatabase(coreDB, logger: logger) { try await Self.events($0, bookingId: ignored) }
+            let events = try await TestEnvironment.withDatabase(coreDB, logger: logger) { try await Self.events($0, bookingId: ignored) }
             XCTAssertEqual(Set(events.filter { $0.0 == "notification" && $0.1 == "booking-cancelled" }.compactMap(\.2)), [juan.id, pedro.id],
                            "both sides hear that the request ran out")
         }

@@ -114,16 +114,6 @@ enum CoreHarness {
         return try XCTUnwrap((created.body["data"] as? [String: Any])?["id"] as? String)
     }
 
-    /// Runs `body` with a Postgres client on `url`.
-    static func withDatabase<T: Sendable>(_ url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let pg = try Database.makeClient(url: url, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await pg.run(); return nil }
-            defer { group.cancelAll() }
-            return try await body(pg)
-        }
-    }
-
     /// Polls `probe` until it answers non-nil (10 s at most).
     static func eventually<T: Sendable>(_ probe: @Sendable () async throws -> T?) async throws -> T? {
         for _ in 0..<100 {

@@ -133,7 +133,7 @@ final class ReviewAPITests: XCTestCase {
             XCTAssertEqual(provider["avgRating"] as? Double, 3.92)
             XCTAssertEqual(provider["totalJobsCompleted"] as? Int, 12)
 
-            let notices = try await CoreHarness.withDatabase(coreDB, logger: logger) { pg in
+            let notices = try await TestEnvironment.withDatabase(coreDB, logger: logger) { pg in
                 var n = 0
                 for try await c in try await pg.query(
                     """

@@ -9,16 +9,7 @@ import XCTest
 
 final class DisputeTests: XCTestCase {
     func testAnOpenDisputeFreezesReleaseAndTheResolutionMovesTheMoneyOnce() async throws {
-        let url = try await TestEnvironment.freshDatabase("disputes")
-        var quiet = Logger(label: "dispute-test")
-        quiet.logLevel = .warning
-        let logger = quiet
-        let client = try Database.makeClient(url: url, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await Migrator(schema: "payment", migrations: try paymentMigrations()).migrate(client: client, logger: logger)
-            let escrow = EscrowStore(client: client, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
+        try await EscrowLedgerTests.withStore("disputes") { escrow, client, logger in
             let disputes = DisputeStore(client: client, logger: logger, escrow: escrow)
             let provider = UUID()
             let booking = EscrowLedgerTests.booking(total: 100_000, provider: provider)

@@ -19,14 +19,13 @@ final class EscrowLedgerTests: XCTestCase {
             createdAt: "2026-11-25T00:00:00Z", updatedAt: "2026-11-25T00:00:00Z")
     }
 
-    func withStore(_ body: @Sendable (EscrowStore, PostgresClient, Logger) async throws -> Void) async throws {
-        let url = try await TestEnvironment.freshDatabase("escrow")
-        var logger = Logger(label: "escrow-test")
-        logger.logLevel = .warning
-        let client = try Database.makeClient(url: url, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+    /// A fresh, migrated payment database and its escrow store (10 %, ₱20 minimum).
+    static func withStore(_ label: String = "escrow", _ body: @Sendable (EscrowStore, PostgresClient, Logger) async throws -> Void) async throws {
+        let url = try await TestEnvironment.freshDatabase(label)
+        var quiet = Logger(label: "\(label)-test")
+        quiet.logLevel = .warning
+        let logger = quiet
+        try await TestEnvironment.withDatabase(url, logger: logger) { client in
             try await Migrator(schema: "payment", migrations: try paymentMigrations()).migrate(client: client, logger: logger)
             let store = EscrowStore(client: client, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "https://app.test")
             try await body(store, client, logger)
@@ -34,7 +33,7 @@ final class EscrowLedgerTests: XCTestCase {
     }
 
     func testOneHundredConcurrentReleasesMoveTheMoneyOnce() async throws {
-        try await withStore { store, _, _ in
+        try await Self.withStore { store, _, _ in
             let provider = UUID()
             let b = Self.booking(total: 150_000, provider: provider)
             let opened = try await store.open(for: b)
@@ -73,7 +72,7 @@ final class EscrowLedgerTests: XCTestCase {
     }
 
     func testPartialRefundThenReleaseChargesTheFeeOnWhatIsReleased() async throws {
-        try await withStore { store, _, _ in
+        try await Self.withStore { store, _, _ in
             let provider = UUID()
             let t = try await store.open(for: Self.booking(total: 100_000, provider: provider))
             _ = try await store.apply(.hold, id: t.id, requestId: nil)
@@ -99,7 +98,7 @@ final class EscrowLedgerTests: XCTestCase {
     }
 
     func testTheDatabaseRefusesUnbalancedOrRewrittenLedgerLines() async throws {
-        try await withStore { store, client, logger in
+        try await Self.withStore { store, client, logger in
             let t = try await store.open(for: Self.booking(total: 50_000))
             _ = try await store.apply(.hold, id: t.id, requestId: nil)
             do {

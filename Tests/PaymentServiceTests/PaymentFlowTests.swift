@@ -201,10 +201,7 @@ final class PaymentFlowTests: XCTestCase {
         XCTAssertEqual(released?["releasedAmount"] as? Int, 120_000)
 
         // The ledger: one hold, one release, balanced; the provider is owed ₱1,080.00.
-        let pg = try Database.makeClient(url: paymentDB, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await pg.run() }
-            defer { group.cancelAll() }
+        try await TestEnvironment.withDatabase(paymentDB, logger: logger) { pg in
             let store = EscrowStore(client: pg, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
             let sum = try await store.sum()
             XCTAssertEqual(sum, 0)
@@ -264,10 +261,7 @@ final class PaymentFlowTests: XCTestCase {
             let r = try await system.client.execute(uri: "/v1/transactions/\(tid)", method: .get, headers: consumer.headers) { $0 }
             XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["escrowStatus"] as? String, "refunded")
 
-            let pg = try Database.makeClient(url: system.paymentDB, logger: system.logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await pg.run() }
-                defer { group.cancelAll() }
+            try await TestEnvironment.withDatabase(system.paymentDB, logger: system.logger) { pg in
                 var total: Int64 = -1
                 for try await n in try await pg.query("SELECT COALESCE(sum(amount), 0)::bigint FROM payment.ledger_entries", logger: system.logger).decode(Int64.self) { total = n }
                 XCTAssertEqual(total, 0)

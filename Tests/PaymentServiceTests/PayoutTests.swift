@@ -10,16 +10,7 @@ import XCTest
 
 final class PayoutTests: XCTestCase {
     func testPayoutsNeverSpendMoreThanTheBalanceAndKeepTheAccountSealed() async throws {
-        let url = try await TestEnvironment.freshDatabase("payouts")
-        var quiet = Logger(label: "payout-test")
-        quiet.logLevel = .warning
-        let logger = quiet
-        let client = try Database.makeClient(url: url, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await Migrator(schema: "payment", migrations: try paymentMigrations()).migrate(client: client, logger: logger)
-            let escrow = EscrowStore(client: client, logger: logger, fees: FeePolicy(basisPoints: 1000, minimumCentavos: 2000), appBaseURL: "x")
+        try await EscrowLedgerTests.withStore("payouts") { escrow, client, logger in
             let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             let payouts = PayoutStore(client: client, logger: logger, sealer: try Sealer(base64Key: key))
             let provider = UUID()

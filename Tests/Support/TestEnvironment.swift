@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceKit
 
 /// What `make test` started: PostgreSQL and Redis whose URLs come in the
 /// environment. Each suite makes its own database and uses its own Redis
@@ -46,6 +47,18 @@ public enum TestEnvironment {
         var url = components
         url.path = "/\(name)"
         return url.string!
+    }
+
+    /// Runs `body` with a running client on the database at `url`.
+    public static func withDatabase<T: Sendable>(
+        _ url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = try Database.makeClient(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
     }
 
     /// A unique email per test, so tests never collide on accounts.
