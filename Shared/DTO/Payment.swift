@@ -120,6 +120,12 @@ public struct PaymentDTO: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /v1/transactions/escrow`: the accepted booking whose escrow to open.
+public struct OpenEscrowRequest: Codable, Sendable {
+    public var bookingId: String?
+    public init(bookingId: String? = nil) { self.bookingId = bookingId }
+}
+
 /// `POST /v1/payments/create`.
 public struct CreatePaymentRequest: Codable, Sendable {
     public var bookingId: String?

@@ -35,7 +35,7 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
     /// caller's accepted booking (opened now if the event has not yet).
     @Sendable func openEscrow(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
         let identity = try context.requireIdentity()
-        let body = try await request.decodeJSON(as: CreatePaymentRequest.self, context: context)
+        let body = try await request.decodeJSON(as: OpenEscrowRequest.self, context: context)
         guard let bookingId = body.bookingId.flatMap(UUID.init(uuidString:)) else {
             throw APIError.validation("bookingId", "bookingId must be the booking's id (a UUID)")
         }

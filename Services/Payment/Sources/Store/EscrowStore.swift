@@ -177,8 +177,13 @@ public struct EscrowStore: Sendable {
         -(try await sum(account: LedgerAccount.providerPayable(providerUserId).description))
     }
 
+    /// The ledger's sum over `account` (nil: every account, which is 0).
     public func sum(account: String? = nil) async throws -> Int64 {
-        let rows = try await client.query(
+        try await client.withConnection { try await Self.ledgerSum(account: account, on: $0, logger: logger) }
+    }
+
+    static func ledgerSum(account: String?, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query(
             "SELECT COALESCE(sum(amount), 0)::bigint FROM payment.ledger_entries WHERE \(account)::text IS NULL OR account = \(account)",
             logger: logger)
         for try await total in rows.decode(Int64.self) { return total }

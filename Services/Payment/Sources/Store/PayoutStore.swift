@@ -30,7 +30,7 @@ public struct PayoutStore: Sendable {
         return try await client.transaction(logger: logger) { connection in
             // One request at a time per provider: the balance read is the balance spent.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("payout:" + provider.uuidString)))", logger: logger)
-            let available = -(try await Self.sum(LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
+            let available = -(try await EscrowStore.ledgerSum(account: LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
             guard f.amount <= available else { throw Failure.insufficient(available: available) }
             let rows = try await connection.query(
                 """
@@ -97,18 +97,10 @@ public struct PayoutStore: Sendable {
 
     public func balance(provider: UUID) async throws -> BalanceDTO {
         try await client.withConnection { connection in
-            let available = -(try await Self.sum(LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
-            let pending = -(try await Self.sum(LedgerAccount.payoutsPending(provider).description, on: connection, logger: logger))
+            let available = -(try await EscrowStore.ledgerSum(account: LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
+            let pending = -(try await EscrowStore.ledgerSum(account: LedgerAccount.payoutsPending(provider).description, on: connection, logger: logger))
             return BalanceDTO(available: available, pendingPayouts: pending)
         }
-    }
-
-    static func sum(_ account: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        for try await total in try await connection.query(
-            "SELECT COALESCE(sum(amount), 0)::bigint FROM payment.ledger_entries WHERE account = \(account)", logger: logger).decode(Int64.self) {
-            return total
-        }
-        return 0
     }
 
     static let columns = "id, provider_user_id, amount, method, destination_hint, status, note, created_at, decided_at"
