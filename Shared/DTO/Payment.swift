@@ -244,8 +244,8 @@ public struct BalanceDTO: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /v1/payouts/:id/approve` and `/reject` (an admin).
-public struct PayoutDecisionRequest: Codable, Sendable {
+/// An admin's approve or reject (payouts, loans): an optional note.
+public struct DecisionRequest: Codable, Sendable {
     public var note: String?
     public init(note: String? = nil) { self.note = note }
 }

@@ -21,7 +21,7 @@ final class PayoutTests: XCTestCase {
 
             let fields = try PayoutFields.validate(PayoutRequest(amount: 30_000, method: "instapay", accountName: "Ramon Reyes",
                                                                  accountNumber: "1234-5678-9012", bank: "BDO"))
-            XCTAssertEqual(fields.hint, "BDO ••••9012")
+            XCTAssertEqual(fields.destination.hint, "BDO ••••9012")
             // Ten requests of ₱300.00 at once against ₱1,350.00: four fit.
             let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<10 {

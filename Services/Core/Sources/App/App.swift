@@ -66,12 +66,13 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
     let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory, stats: stats)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    ProviderController(providers: ProviderStore(client: postgres, logger: logger), profiles: profiles, reviews: reviews, directory: directory)
+    let providerStore = ProviderStore(client: postgres, logger: logger)
+    ProviderController(providers: providerStore, profiles: profiles, reviews: reviews, directory: directory)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     let hub = ChatHub(redis: redis, logger: logger)
     ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles)
         .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
-    InternalBookingController(bookings: bookings).addRoutes(
+    InternalBookingController(bookings: bookings, providers: providerStore).addRoutes(
         to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
     BookingController(bookings: bookings, profiles: profiles, directory: directory, stats: stats)
         .addRoutes(to: router.group("v1/bookings").add(middleware: AuthenticationMiddleware(verifier: verifier)))

@@ -163,17 +163,28 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
     }
 }
 
-/// `/internal/bookings/:id`: other services (payment) read a booking with a
-/// service credential; the gateway never routes `/internal`.
+/// `/internal/bookings/:id` and `/internal/providers/by-user/:userId`:
+/// other services (payment) read a booking or a person's provider profile
+/// with a service credential; the gateway never routes `/internal`.
 public struct InternalBookingController<Context: ServiceRequestContext>: Sendable {
     let bookings: BookingStore
+    let providers: ProviderStore
 
-    public init(bookings: BookingStore) {
+    public init(bookings: BookingStore, providers: ProviderStore) {
         self.bookings = bookings
+        self.providers = providers
     }
 
     public func addRoutes(to group: RouterGroup<Context>) {
         group.get("bookings/:id", use: show)
+        group.get("providers/by-user/:id", use: provider)
+    }
+
+    @Sendable func provider(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
+        guard let provider = try await providers.find(userId: try context.uuidParameter(what: "User id")) else {
+            throw APIError.notFound("No provider profile for this user")
+        }
+        return Envelope(provider)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {

@@ -53,6 +53,12 @@ public struct ProviderStore: Sendable {
             "SELECT \(unescaped: Self.columns) FROM core.providers WHERE id = \(id) AND deleted_at IS NULL", logger: logger))
     }
 
+    /// The user's live provider profile (one per user).
+    public func find(userId: UUID) async throws -> ProviderDTO? {
+        try await Self.first(try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM core.providers WHERE user_id = \(userId) AND deleted_at IS NULL", logger: logger))
+    }
+
     /// A page of live providers, best trust first; optionally of one category
     /// (and its sub-categories).
     public func list(categoryId: UUID?, page: PageRequest) async throws -> ([ProviderDTO], Int) {

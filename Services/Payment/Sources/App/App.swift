@@ -14,29 +14,33 @@ public func paymentMigrations() throws -> [Migration] {
 }
 
 /// Builds the payment service: escrow on a double-entry ledger, fed by the
-/// booking events on the `payment` queue (PayMongo, payouts, disputes,
-/// insurance and loans follow).
+/// booking events on the `payment` queue; PayMongo payments and refunds,
+/// payouts, disputes, job cover and provider loans.
 public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
     let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let escrow = EscrowStore(client: postgres, logger: logger, fees: config.fees, appBaseURL: config.appBaseURL)
     let bookingEvents = BookingEventHandler(escrow: escrow, logger: logger)
+    let core = CoreLookup(
+        client: InternalClient(httpClient: HTTPClient.shared, serviceName: config.common.serviceName,
+                               credential: ServiceCredential(secret: config.common.internalSecret)),
+        baseURL: config.coreBaseURL)
     let payments = Payments(
         store: PaymentStore(client: postgres, logger: logger), escrow: escrow,
         paymongo: PayMongoClient(baseURL: config.paymongoBaseURL, secretKey: config.paymongoSecretKey, http: HTTPClient.shared),
-        defaultReturnURL: config.paymentReturnURL,
-        bookings: BookingLookup(
-            client: InternalClient(httpClient: HTTPClient.shared, serviceName: config.common.serviceName,
-                                   credential: ServiceCredential(secret: config.common.internalSecret)),
-            baseURL: config.coreBaseURL),
-        logger: logger)
+        defaultReturnURL: config.paymentReturnURL, bookings: core, logger: logger)
+    let sealer = try Sealer(base64Key: config.dataKey)
+    let loans = LoanStore(client: postgres, logger: logger)
 
     let worker = QueueWorker(queue: "payment", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
         case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
             let event = try job.job.event(PayMongoPaymentEvent.self)
             try await payments.handle(event.payload, requestId: event.requestId)
+        case EventType.loanInstallmentDue:
+            let event = try job.job.event(LoanInstallmentDue.self)
+            try await loans.collect(loanId: event.payload.loanId, requestId: event.requestId)
         case EventType.paymongoRefundRequested:
             try await payments.sendRefund(try job.job.event(RefundRequested.self).payload.refundId)
         default:
@@ -51,10 +55,17 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     // Requests that move money take an Idempotency-Key.
     let idempotent = IdempotencyMiddleware<AppRequestContext>(redis: redis, service: config.common.serviceName)
-    TransactionController(escrow: escrow, payments: payments).addRoutes(
+    let transactions = TransactionController<AppRequestContext>(escrow: escrow, payments: payments)
+    transactions.addRoutes(
         to: router.group("v1/transactions").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
-    PayoutController(payouts: PayoutStore(client: postgres, logger: logger, sealer: try Sealer(base64Key: config.dataKey))).addRoutes(
+    transactions.addEscrowRoutes(
+        to: router.group("v1/escrow").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
+    PayoutController(payouts: PayoutStore(client: postgres, logger: logger, sealer: sealer)).addRoutes(
         to: router.group("v1/payouts").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
+    InsuranceController(insurance: InsuranceStore(client: postgres, logger: logger, escrow: escrow, sealer: sealer), core: core).addRoutes(
+        to: router.group("v1/insurance").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
+    LoanController(loans: loans, core: core).addRoutes(
+        to: router.group("v1/loans").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     DisputeController(disputes: DisputeStore(client: postgres, logger: logger, escrow: escrow)).addRoutes(
         to: router.group("v1/disputes").add(middleware: AuthenticationMiddleware(verifier: verifier)).add(middleware: idempotent))
     PaymentController(payments: payments, webhookSecret: config.paymongoWebhookSecret, liveMode: config.paymongoLiveMode).addRoutes(

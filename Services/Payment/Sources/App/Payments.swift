@@ -12,7 +12,7 @@ public struct Payments: Sendable {
     let escrow: EscrowStore
     let paymongo: PayMongoClient
     let defaultReturnURL: String
-    let bookings: BookingLookup
+    let bookings: CoreLookup
     let logger: Logger
 
     public enum Failure: Error, Equatable {
@@ -91,8 +91,8 @@ public struct Payments: Sendable {
     }
 }
 
-/// Reads a booking from the core service (`/internal/bookings/:id`).
-public struct BookingLookup: Sendable {
+/// Reads the core service's bookings and provider profiles (`/internal/...`).
+public struct CoreLookup: Sendable {
     let client: InternalClient
     let baseURL: String
 
@@ -105,6 +105,15 @@ public struct BookingLookup: Sendable {
     public func booking(_ id: UUID, requestId: String) async throws -> BookingDTO? {
         do {
             return try await client.get("\(baseURL)/internal/bookings/\(id.uuidString.lowercased())", requestId: requestId, as: BookingDTO.self)
+        } catch let error as InternalCallError where error.status == 404 {
+            return nil
+        }
+    }
+
+    /// The user's provider profile; nil when they have none.
+    public func provider(userId: UUID, requestId: String) async throws -> ProviderDTO? {
+        do {
+            return try await client.get("\(baseURL)/internal/providers/by-user/\(userId.uuidString.lowercased())", requestId: requestId, as: ProviderDTO.self)
         } catch let error as InternalCallError where error.status == 404 {
             return nil
         }

@@ -1,10 +1,11 @@
 import Foundation
 import TrustTradeDTO
 
-/// Who hears of an escrow move. Pure.
+/// Who hears of an escrow move (`deducted`: the fee and any cover premium
+/// taken from a release). Pure.
 public enum EscrowNotices {
     public static func notices(
-        for t: TransactionDTO, event: String, moved: Int64, releasedFee: Int64, appBaseURL: String
+        for t: TransactionDTO, event: String, moved: Int64, deducted: Int64, appBaseURL: String
     ) -> [NotifyUserRequest] {
         let base = appBaseURL.withoutTrailingSlash
         let data = ["transactionId": t.id.uuidString.lowercased(), "bookingId": t.bookingId.uuidString.lowercased()]
@@ -16,7 +17,7 @@ public enum EscrowNotices {
             ], data: data)]
         case EventType.escrowReleased:
             return [NotifyUserRequest(userId: t.providerUserId, kind: .escrowReleased, variables: [
-                "amount": Peso.format(moved - releasedFee), "serviceTitle": t.serviceTitle, "balanceUrl": "\(base)/balance",
+                "amount": Peso.format(moved - deducted), "serviceTitle": t.serviceTitle, "balanceUrl": "\(base)/balance",
             ], data: data)]
         default:
             return []

@@ -54,15 +54,14 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
         guard let text = try await payouts.destination(id: try context.uuidParameter(what: "Payout id")) else {
             throw APIError.notFound("No such payout")
         }
-        let parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        return Envelope(["accountName": parts.first ?? "", "accountNumber": parts.count > 1 ? parts[1] : "", "bank": parts.count > 2 ? parts[2] : ""])
+        return Envelope(BankDestination.unsealed(text))
     }
 
     func decide(approve: Bool) -> @Sendable (Request, Context) async throws -> Envelope<PayoutDTO> {
         { request, context in
             let identity = try context.requireIdentity()
             let id = try context.uuidParameter(what: "Payout id")
-            let body = try await request.decodeOptionalJSON(as: PayoutDecisionRequest.self, default: PayoutDecisionRequest(), context: context)
+            let body = try await request.decodeOptionalJSON(as: DecisionRequest.self, default: DecisionRequest(), context: context)
             guard identity.userType == .admin else { throw APIError.forbidden("Only admins approve or reject payouts") }
             do {
                 return Envelope(try await payouts.decide(id: id, approve: approve, admin: identity.userId, note: body.note, requestId: context.requestId))

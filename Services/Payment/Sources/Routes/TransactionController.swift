@@ -23,6 +23,14 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
         group.put(":id/refund", use: refund)
     }
 
+    /// The seed's other spelling of the same moves (`/v1/escrow/...`).
+    public func addEscrowRoutes(to group: RouterGroup<Context>) {
+        group.post("create", use: openEscrow)
+        group.get(":id", use: show)
+        group.post(":id/release", use: release)
+        group.post(":id/refund", use: refund)
+    }
+
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[TransactionDTO]> {
         let identity = try context.requireIdentity()
         let query = request.uri.queryParameters

@@ -97,13 +97,16 @@ public struct EscrowStore: Sendable {
         }
         var posting: Posting?
         var releasedFee: Int64 = 0
+        var premium: Int64 = 0
         switch move {
         case .hold:
             posting = .hold(current.amount, transaction: id)
         case .release:
-            // The fee is on what is released (after any partial refund).
+            // The fee is on what is released (after any partial refund);
+            // the job's cover, if bought, is paid for out of the rest.
             releasedFee = fees.fee(on: effect.release)
-            posting = .release(effect.release, fee: releasedFee, transaction: id, provider: current.providerUserId)
+            premium = try await InsuranceStore.chargePremium(transaction: id, upTo: effect.release - releasedFee, on: connection, logger: logger)
+            posting = .release(effect.release, fee: releasedFee, premium: premium, transaction: id, provider: current.providerUserId)
         case .refund:
             posting = .refund(effect.refund, transaction: id)
         case .cancel:
@@ -124,6 +127,10 @@ public struct EscrowStore: Sendable {
             WHERE id = \(id) RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         let updated = try await Self.first(rows)!
+        if effect.status == .cancelled || effect.status == .refunded {
+            // No work was paid for: the job's cover lapses, never charged.
+            try await InsuranceStore.void(transaction: id, on: connection, logger: logger)
+        }
         if let posting { try await Self.write(posting, transaction: id, on: connection, logger: logger) }
         if effect.refund > 0 {
             // The money goes back at PayMongo too: recorded now, sent by the queue.
@@ -150,7 +157,7 @@ public struct EscrowStore: Sendable {
             let moved = effect.release + effect.refund
             let payload = EscrowEvent(transaction: updated, movedAmount: moved)
             try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "ai", on: connection, logger: logger)
-            for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, releasedFee: releasedFee, appBaseURL: appBaseURL) {
+            for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, deducted: releasedFee + premium, appBaseURL: appBaseURL) {
                 try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
                                          queue: "notification", on: connection, logger: logger)
             }
@@ -171,6 +178,12 @@ public struct EscrowStore: Sendable {
     }
 
     // MARK: Balances
+
+    /// Takes turns on a provider's balance until the transaction ends: what
+    /// is read of it is what is spent (payouts, loan repayments).
+    static func lockBalance(of provider: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("balance:" + provider.uuidString.lowercased())))", logger: logger)
+    }
 
     /// A provider's available balance: what the platform owes them.
     public func availableBalance(providerUserId: UUID) async throws -> Int64 {

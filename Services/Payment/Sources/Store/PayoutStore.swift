@@ -26,16 +26,18 @@ public struct PayoutStore: Sendable {
     }
 
     public func request(provider: UUID, _ f: PayoutFields) async throws -> PayoutDTO {
-        let sealed = ByteBuffer(bytes: try sealer.seal("\(f.accountName)\n\(f.accountNumber)\n\(f.bank)"))
+        let sealed = ByteBuffer(bytes: try sealer.seal(f.destination.sealedText))
         return try await client.transaction(logger: logger) { connection in
             // One request at a time per provider: the balance read is the balance spent.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("payout:" + provider.uuidString)))", logger: logger)
+            try await EscrowStore.lockBalance(of: provider, on: connection, logger: logger)
+            // A loan's repayments that fell due come out first.
+            _ = try await LoanStore.collectDue(provider: provider, now: Date(), requestId: nil, on: connection, logger: logger)
             let available = -(try await EscrowStore.ledgerSum(account: LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
             guard f.amount <= available else { throw Failure.insufficient(available: available) }
             let rows = try await connection.query(
                 """
                 INSERT INTO payment.payouts (provider_user_id, amount, method, destination_sealed, destination_hint)
-                VALUES (\(provider), \(f.amount), \(f.method), \(sealed), \(f.hint))
+                VALUES (\(provider), \(f.amount), \(f.destination.method), \(sealed), \(f.destination.hint))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             let payout = try await Self.first(rows)!

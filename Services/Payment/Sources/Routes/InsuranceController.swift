@@ -1,0 +1,170 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+import TrustTradeDTO
+
+/// `/v1/insurance`: a provider quotes and buys job cover for an accepted
+/// booking; the customer claims on it; admins decide claims.
+public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
+    let insurance: InsuranceStore
+    let core: CoreLookup
+
+    public init(insurance: InsuranceStore, core: CoreLookup) {
+        self.insurance = insurance
+        self.core = core
+    }
+
+    /// `group` requires a signed-in user (and takes Idempotency-Key).
+    public func addRoutes(to group: RouterGroup<Context>) {
+        group.get("quote", use: quote)
+        group.post("policies", use: buy)
+        group.get("policies", use: policies)
+        group.get("policies/:id", use: policy)
+        group.post("policies/:id/claims", use: fileClaim)
+        group.get("claims", use: claims)
+        group.get("claims/:id", use: claim)
+        group.get("claims/:id/destination", use: destination)
+        group.post("claims/:id/approve", use: decide(approve: true))
+        group.post("claims/:id/reject", use: decide(approve: false))
+    }
+
+    /// Both plans (or the one asked for) for the caller's accepted booking.
+    @Sendable func quote(_ request: Request, context: Context) async throws -> Envelope<[InsuranceQuoteDTO]> {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let (bookingId, plan) = try Self.fields(bookingId: query.get("bookingId"), plan: query.get("plan"), planDefault: nil)
+        let booking = try await insurable(bookingId, for: identity, requestId: context.requestId)
+        let now = Date()
+        let end = ISO8601.date(from: booking.scheduledEnd) ?? now
+        return Envelope((plan.map { [$0] } ?? InsurancePlan.allCases).map { plan in
+            let q = InsuranceQuote.quote(plan, bookingAmount: booking.estimatedTotal, jobEnds: end, now: now)
+            return InsuranceQuoteDTO(plan: plan.rawValue, bookingId: booking.id, bookingAmount: q.bookingAmount, premium: q.premium, coverage: q.coverage,
+                                     validFrom: ISO8601.string(from: q.validFrom), validUntil: ISO8601.string(from: q.validUntil))
+        })
+    }
+
+    @Sendable func buy(_ request: Request, context: Context) async throws -> Envelope<InsurancePolicyDTO> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(as: BuyInsuranceRequest.self, context: context)
+        let (bookingId, plan) = try Self.fields(bookingId: body.bookingId, plan: body.plan, planDefault: .basic)
+        let booking = try await insurable(bookingId, for: identity, requestId: context.requestId)
+        do {
+            return Envelope(try await insurance.buy(plan!, booking: booking), status: .created)
+        } catch EscrowStore.Failure.badAmount {
+            throw APIError.validation("bookingId", "This booking's amount is outside what escrow takes")
+        } catch let failure as InsuranceStore.Failure {
+            throw Self.apiError(failure)
+        }
+    }
+
+    @Sendable func policies(_ request: Request, context: Context) async throws -> Envelope<[InsurancePolicyDTO]> {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let (items, total) = try await insurance.policies(viewer: identity, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func policy(_ request: Request, context: Context) async throws -> Envelope<InsurancePolicyDTO> {
+        let identity = try context.requireIdentity()
+        guard let policy = try await insurance.policy(id: try context.uuidParameter(what: "Policy id"), viewer: identity) else {
+            throw APIError.notFound("No such policy")
+        }
+        return Envelope(policy)
+    }
+
+    @Sendable func fileClaim(_ request: Request, context: Context) async throws -> Envelope<InsuranceClaimDTO> {
+        let identity = try context.requireIdentity()
+        let policyId = try context.uuidParameter(what: "Policy id")
+        let body = try await request.decodeJSON(as: FileClaimRequest.self, context: context)
+        var v = Validator()
+        let amount = body.amount ?? 0
+        v.check(amount > 0, "amount", "amount is what the damage cost, in centavos")
+        let description = (body.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        v.check((20...4000).contains(description.count), "description", "Describe what was damaged and how (20 to 4000 characters)")
+        let destination = BankDestination.check(method: body.method, accountName: body.accountName, accountNumber: body.accountNumber, bank: body.bank, &v)
+        try v.validate()
+        do {
+            return Envelope(try await insurance.fileClaim(policyId: policyId, claimant: identity.userId, amount: amount, description: description,
+                                                          destination: destination), status: .created)
+        } catch let failure as InsuranceStore.Failure {
+            throw Self.apiError(failure)
+        }
+    }
+
+    @Sendable func claims(_ request: Request, context: Context) async throws -> Envelope<[InsuranceClaimDTO]> {
+        let identity = try context.requireIdentity()
+        let query = request.uri.queryParameters
+        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let (items, total) = try await insurance.claims(viewer: identity, page: page)
+        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+
+    @Sendable func claim(_ request: Request, context: Context) async throws -> Envelope<InsuranceClaimDTO> {
+        let identity = try context.requireIdentity()
+        guard let claim = try await insurance.claim(id: try context.uuidParameter(what: "Claim id"), viewer: identity) else {
+            throw APIError.notFound("No such claim")
+        }
+        return Envelope(claim)
+    }
+
+    /// The account to send a paid claim to (admins only; never listed).
+    @Sendable func destination(_ request: Request, context: Context) async throws -> Envelope<[String: String]> {
+        let identity = try context.requireIdentity()
+        let id = try context.uuidParameter(what: "Claim id")
+        guard identity.userType == .admin else { throw APIError.forbidden("Only admins see claim accounts") }
+        guard let text = try await insurance.claimDestination(id: id) else { throw APIError.notFound("No such claim") }
+        return Envelope(BankDestination.unsealed(text))
+    }
+
+    func decide(approve: Bool) -> @Sendable (Request, Context) async throws -> Envelope<InsuranceClaimDTO> {
+        { request, context in
+            let identity = try context.requireIdentity()
+            let id = try context.uuidParameter(what: "Claim id")
+            let body = try await request.decodeOptionalJSON(as: ClaimDecisionRequest.self, default: ClaimDecisionRequest(), context: context)
+            if let amount = body.amount, amount <= 0 { throw APIError.validation("amount", "amount is in centavos and more than 0") }
+            guard identity.userType == .admin else { throw APIError.forbidden("Only admins decide claims") }
+            do {
+                return Envelope(try await insurance.decideClaim(id: id, approve: approve, amount: body.amount, admin: identity.userId, note: body.note))
+            } catch let failure as InsuranceStore.Failure {
+                throw Self.apiError(failure)
+            }
+        }
+    }
+
+    /// The caller's booking, if cover can still be bought for it.
+    func insurable(_ bookingId: UUID, for identity: Identity, requestId: String) async throws -> BookingDTO {
+        guard let booking = try await core.booking(bookingId, requestId: requestId), booking.providerUserId == identity.userId else {
+            throw APIError.notFound("No booking of yours to cover")
+        }
+        guard booking.status == .accepted || booking.status == .inProgress else {
+            throw APIError(.conflict, code: .illegalBookingState, message: "Cover is bought for an accepted booking; this one is \(booking.status.rawValue)",
+                           details: [FieldError(field: "status", message: booking.status.rawValue)])
+        }
+        return booking
+    }
+
+    static func fields(bookingId: String?, plan: String?, planDefault: InsurancePlan?) throws -> (UUID, InsurancePlan?) {
+        var v = Validator()
+        let id = bookingId.flatMap(UUID.init(uuidString:))
+        v.check(id != nil, "bookingId", "bookingId must be the booking's id (a UUID)")
+        let chosen = plan.map(InsurancePlan.init(rawValue:)) ?? planDefault
+        v.check(plan == nil || chosen != nil, "plan", "plan must be basic or plus")
+        try v.validate()
+        return (id!, chosen)
+    }
+
+    static func apiError(_ failure: InsuranceStore.Failure) -> APIError {
+        switch failure {
+        case .notFound: .notFound("No such policy or claim")
+        case .notClaimant: .forbidden("Claims are filed by the customer the job was for")
+        case .notInsurable(let status): APIError(.conflict, code: .illegalEscrowState, message: "This booking's escrow is \(status); cover can no longer start")
+        case .alreadyCovered: .conflict("This booking is already covered")
+        case .premiumOverShare(let premium): .validation("plan", "The premium (\(Peso.format(premium))) is more than you receive for this job")
+        case .claim(.notInForce): .conflict("This policy is not in force (void, or past its claim window)")
+        case .claim(.overCover(let left)): .validation("amount", "At most \(Peso.format(left)) (\(left) centavos) can be paid on this claim")
+        case .claimOpen: .conflict("A claim on this policy is already open")
+        case .decided(let status): .conflict("This claim is already \(status)")
+        }
+    }
+}
