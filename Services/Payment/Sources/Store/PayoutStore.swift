@@ -27,11 +27,15 @@ public struct PayoutStore: Sendable {
 
     public func request(provider: UUID, _ f: PayoutFields) async throws -> PayoutDTO {
         let sealed = ByteBuffer(bytes: try sealer.seal(f.destination.sealedText))
+        // A loan's repayments that fell due come out first (kept even when
+        // the payout is then refused).
+        try await client.transaction(logger: logger) { connection in
+            try await EscrowStore.lockBalance(of: provider, on: connection, logger: logger)
+            _ = try await LoanStore.collectDue(provider: provider, now: Date(), requestId: nil, on: connection, logger: logger)
+        }
         return try await client.transaction(logger: logger) { connection in
             // One request at a time per provider: the balance read is the balance spent.
             try await EscrowStore.lockBalance(of: provider, on: connection, logger: logger)
-            // A loan's repayments that fell due come out first.
-            _ = try await LoanStore.collectDue(provider: provider, now: Date(), requestId: nil, on: connection, logger: logger)
             let available = -(try await EscrowStore.ledgerSum(account: LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
             guard f.amount <= available else { throw Failure.insufficient(available: available) }
             let rows = try await connection.query(
