@@ -95,7 +95,23 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, s
     r = request("POST", gw + "/v1/transactions/escrow", {"bookingId": bid}, headers=consumer)
     assert r.status == 200, r.body
     assert r.json()["data"]["amount"] == 120000 and r.json()["data"]["escrowStatus"] == "pending"
-    assert request("POST", gw + "/v1/transactions/escrow", {"bookingId": bid}, headers=pro).status == 404
+    assert request("POST", gw + "/v1/escrow/create", {"bookingId": bid}, headers=pro).status == 404, "the seed's other spelling"
+
+    # The pro covers the job (damage to the customer's home); the premium
+    # comes out of the release. Only the booking's pro buys it, once.
+    r = request("GET", gw + f"/v1/insurance/quote?bookingId={bid}", headers=pro)
+    assert r.status == 200, r.body
+    assert {q["plan"]: q["premium"] for q in r.json()["data"]} == {"basic": 2500, "plus": 4200}
+    assert request("GET", gw + f"/v1/insurance/quote?bookingId={bid}", headers=consumer).status == 404
+    cover = {**pro, "Idempotency-Key": "cover-" + bid}
+    r = request("POST", gw + "/v1/insurance/policies", {"bookingId": bid, "plan": "basic"}, headers=cover)
+    assert r.status == 201, r.body
+    policy = r.json()["data"]
+    assert policy["coverage"] == 600000 and policy["consumerId"] == consumer_id
+    replay = request("POST", gw + "/v1/insurance/policies", {"bookingId": bid, "plan": "basic"}, headers=cover)
+    assert replay.status == 201 and replay.json()["data"]["id"] == policy["id"], "a replay answers the first time's result"
+    r = request("POST", gw + "/v1/insurance/policies", {"bookingId": bid, "plan": "plus"}, headers=pro)
+    assert r.status == 409, r.body
     r = request("POST", gw + "/v1/payments/create",
                 {"bookingId": bid, "method": "gcash", "returnUrl": standins.url + "/health"}, headers=consumer)
     assert r.status == 201, r.body
@@ -126,6 +142,25 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, s
     assert t["escrowStatus"] == "released" and t["releasedAmount"] == 120000 and t["platformFee"] == 12000
     r = request("PUT", gw + f"/v1/bookings/{bid}/accept", headers=pro)
     assert r.status == 409 and r.json()["error"]["code"] == "ILLEGAL_BOOKING_STATE"
+    balance = request("GET", gw + "/v1/payouts/balance", headers=pro).json()["data"]
+    assert balance["available"] == 120000 - 12000 - 2500, balance
+
+    # The customer claims on the cover; the pro cannot.
+    claim = {"amount": 150000, "description": "A cracked aircon front panel after the cleaning.",
+             "method": "gcash", "accountName": "Liza Soberano", "accountNumber": "09171234567"}
+    r = request("POST", gw + f"/v1/insurance/policies/{policy['id']}/claims", claim, headers=consumer)
+    assert r.status == 201 and r.json()["data"]["destination"] == "GCash ••••4567", r.body
+    assert request("POST", gw + f"/v1/insurance/policies/{policy['id']}/claims", claim, headers=pro).status == 403
+
+    # One job is not yet a loan: the offer says why; consumers get none.
+    r = request("GET", gw + "/v1/loans/offer?amount=100000&termMonths=3", headers=pro)
+    assert r.status == 200, r.body
+    offer = r.json()["data"]
+    assert offer["eligible"] is False and any("5 paid jobs" in reason for reason in offer["reasons"]), offer
+    assert len(offer["schedule"]) == 3
+    r = request("POST", gw + "/v1/loans", {"amount": 100000, "termMonths": 3}, headers=pro)
+    assert r.status == 422 and r.json()["error"]["code"] == "LOAN_NOT_ELIGIBLE", r.body
+    assert request("GET", gw + "/v1/loans/offer", headers=consumer).status == 403
 
     r = request("POST", gw + "/v1/reviews", {"bookingId": bid, "rating": 5, "title": "Ang linis!",
                                             "content": "On time and very tidy."}, headers=consumer)
