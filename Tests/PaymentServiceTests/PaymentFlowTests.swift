@@ -268,7 +268,35 @@ final class PaymentFlowTests: XCTestCase {
                 var status = ""
                 for try await s in try await pg.query("SELECT status FROM payment.refunds", logger: system.logger).decode(String.self) { status = s }
                 XCTAssertEqual(status, "succeeded")
+
+                // The answer to the refund was lost (the worker died after
+                // PayMongo made it): the retried job, sent twice, finds the
+                // refund at PayMongo by our id and sends no money again.
+                var first = ""
+                var refundId = UUID()
+                for try await (id, made) in try await pg.query("SELECT id, provider_refund_id FROM payment.refunds", logger: system.logger)
+                    .decode((UUID, String).self) { (refundId, first) = (id, made) }
+                try await pg.query("UPDATE payment.refunds SET status = 'pending', provider_refund_id = NULL", logger: system.logger)
+                for _ in 0..<2 {
+                    _ = try await queue.add(EventType.paymongoRefundRequested, data: EventEnvelope(
+                        type: EventType.paymongoRefundRequested, requestId: nil, payload: RefundRequested(refundId: refundId)))
+                }
+                let again = try await Self.eventually { () -> String? in
+                    for try await (s, made) in try await pg.query("SELECT status, provider_refund_id FROM payment.refunds", logger: system.logger)
+                        .decode((String, String?).self) where s == "succeeded" { return made }
+                    return nil
+                }
+                XCTAssertEqual(again, first, "the refund PayMongo already made")
             }
+            let paymongoPayment = try await system.standIns.execute(
+                uri: "/paymongo/v1/payment_intents/\(payment["paymentIntentId"] as! String)", method: .get, headers: Self.paymongoKey) { $0 }
+            let paid = (((Self.body(paymongoPayment)["data"] as? [String: Any])?["attributes"] as? [String: Any])?["payments"] as? [[String: Any]])?.first
+            let list = try await system.standIns.execute(
+                uri: "/paymongo/v1/refunds?payment_id=\(paid?["id"] as? String ?? "")", method: .get, headers: Self.paymongoKey) { $0 }
+            XCTAssertEqual((Self.body(list)["data"] as? [[String: Any]])?.count, 1, "one refund at PayMongo")
+            XCTAssertEqual((paid?["attributes"] as? [String: Any])?["refunded_amount"] as? Int, 50_000)
         }
     }
+
+    static let paymongoKey: HTTPFields = [.authorization: "Basic \(Data("sk_test_trusttrade_dev:".utf8).base64EncodedString())"]
 }

@@ -72,16 +72,30 @@ public struct Payments: Sendable {
         }
     }
 
-    /// Sends a recorded refund to PayMongo once (the `payment` queue).
+    /// Sends a recorded refund to PayMongo once (the `payment` queue). A
+    /// retry after a lost answer finds the refund already made at PayMongo
+    /// (by our id in its notes) instead of sending the money twice; two
+    /// workers never send the same refund at once.
     public func sendRefund(_ id: UUID) async throws {
-        guard let refund = try await store.refund(id), refund.status == "pending" else { return }
-        guard let paymentId = refund.paymentId else {
-            try await store.finishRefund(id, providerRefundId: nil, failure: "no PayMongo payment to refund")
-            return
+        try await store.exclusively(refund: id) {
+            guard let refund = try await store.refund(id), refund.status == "pending" else { return }
+            guard let paymentId = refund.paymentId else {
+                try await store.finishRefund(id, providerRefundId: nil, failure: "no PayMongo payment to refund")
+                return
+            }
+            try await send(refund, paymentId: paymentId)
         }
+    }
+
+    func send(_ refund: PaymentStore.RefundRow, paymentId: String) async throws {
+        let id = refund.id
+        let notes = "TrustTrade refund \(id.uuidString.lowercased())"
         do {
-            let made = try await paymongo.createRefund(
-                paymentId: paymentId, amount: refund.amount, reason: refund.reason, notes: "TrustTrade refund \(id.uuidString.lowercased())")
+            if let made = try await paymongo.refunds(paymentId: paymentId).first(where: { $0.notes == notes }) {
+                try await store.finishRefund(id, providerRefundId: made.id, failure: nil)
+                return
+            }
+            let made = try await paymongo.createRefund(paymentId: paymentId, amount: refund.amount, reason: refund.reason, notes: notes)
             try await store.finishRefund(id, providerRefundId: made.id, failure: nil)
         } catch let error as PayMongoClient.Failure where !error.isRetryable {
             // PayMongo will not take it: kept as failed for a person to settle.

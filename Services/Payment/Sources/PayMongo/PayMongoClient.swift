@@ -53,6 +53,7 @@ public struct PayMongoClient: Sendable {
         public var id: String
         public var amount: Int64
         public var status: String
+        public var notes: String?
     }
 
     // MARK: Calls
@@ -90,13 +91,32 @@ public struct PayMongoClient: Sendable {
         if let notes { attributes["notes"] = notes }
         let data = try await send(.POST, "/v1/refunds", ["data": ["attributes": attributes]])
         let a = data["attributes"] as? [String: Any] ?? [:]
-        return Refund(id: data["id"] as? String ?? "", amount: Self.int(a["amount"]), status: a["status"] as? String ?? "pending")
+        return Refund(id: data["id"] as? String ?? "", amount: Self.int(a["amount"]), status: a["status"] as? String ?? "pending",
+                      notes: a["notes"] as? String)
+    }
+
+    /// The payment's refunds (`GET /v1/refunds?payment_id=`), newest first.
+    public func refunds(paymentId: String) async throws -> [Refund] {
+        let query = paymentId.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? paymentId
+        let (json, _) = try await call(.GET, "/v1/refunds?payment_id=\(query)&limit=100", nil)
+        return (json["data"] as? [[String: Any]] ?? []).map { data in
+            let a = data["attributes"] as? [String: Any] ?? [:]
+            return Refund(id: data["id"] as? String ?? "", amount: Self.int(a["amount"]), status: a["status"] as? String ?? "pending",
+                          notes: a["notes"] as? String)
+        }
     }
 
     // MARK: Wire
 
     /// Sends a JSON:API request; answers the `data` object.
     func send(_ method: HTTPMethod, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {
+        let (json, status) = try await call(method, path, body)
+        guard let data = json["data"] as? [String: Any] else { throw Failure(status: status, code: nil, detail: "no data") }
+        return data
+    }
+
+    /// Sends a JSON:API request; answers the whole document and the status.
+    func call(_ method: HTTPMethod, _ path: String, _ body: [String: Any]?) async throws -> ([String: Any], Int) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         let basic = Data("\(secretKey):".utf8).base64EncodedString()
@@ -119,8 +139,7 @@ public struct PayMongoClient: Sendable {
             throw Failure(status: Int(response.status.code), code: first?["code"] as? String,
                           detail: first?["detail"] as? String ?? "HTTP \(response.status.code)")
         }
-        guard let data = json["data"] as? [String: Any] else { throw Failure(status: Int(response.status.code), code: nil, detail: "no data") }
-        return data
+        return (json, Int(response.status.code))
     }
 
     static func intent(_ data: [String: Any]) throws -> PaymentIntent {

@@ -108,6 +108,15 @@ extension PaymentStore {
         return nil
     }
 
+    /// Runs `body` while no other worker runs it for this refund (a
+    /// transaction-scoped advisory lock, released when `body` ends).
+    public func exclusively(refund id: UUID, _ body: () async throws -> Void) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("refund:" + id.uuidString.lowercased())))", logger: logger)
+            try await body()
+        }
+    }
+
     public func finishRefund(_ id: UUID, providerRefundId: String?, failure: String?) async throws {
         try await client.query(
             """

@@ -21,6 +21,7 @@ struct PayMongoRoutes {
         api.post("payment_intents/:id/attach", use: attach)
         api.post("payment_methods", use: createMethod)
         api.post("refunds", use: refund)
+        api.get("refunds", use: listRefunds)
         api.post("webhooks", use: createWebhook)
         router.get("paymongo/checkout/:id", use: checkoutPage)
         router.post("paymongo/checkout/:id/:decision", use: decide)
@@ -119,12 +120,22 @@ struct PayMongoRoutes {
         }
     }
 
+    /// `GET /v1/refunds?payment_id=` (PayMongo requires the payment).
+    @Sendable func listRefunds(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard authorized(request) else { return Self.error(.unauthorized, code: "authentication_failed", detail: "The API key is missing or invalid.") }
+        guard let paymentId = request.uri.queryParameters.get("payment_id"), !paymentId.isEmpty else {
+            return Self.error(.badRequest, code: "parameter_required", detail: "payment_id is required.")
+        }
+        let list = await standIn.refunds(paymentId: paymentId).map(\.value)
+        return Self.json(["data": list, "has_more": false])
+    }
+
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await withAttributes(request) { a in
             do {
                 let refund = try await standIn.refund(
                     paymentId: a["payment_id"] as? String ?? "", amount: (a["amount"] as? NSNumber)?.int64Value ?? 0,
-                    reason: a["reason"] as? String ?? "others")
+                    reason: a["reason"] as? String ?? "others", notes: a["notes"] as? String)
                 return Self.json(["data": refund.value])
             } catch PayMongoStandIn.APIError.notFound(let what) {
                 return Self.error(.notFound, code: "resource_not_found", detail: "No such \(what).")

@@ -104,7 +104,7 @@ actor PayMongoStandIn {
 
     func methodType(_ id: String?) -> String { id.flatMap { methods[$0] } ?? "gcash" }
 
-    func refund(paymentId: String, amount: Int64, reason: String) throws -> SendableJSON {
+    func refund(paymentId: String, amount: Int64, reason: String, notes: String?) throws -> SendableJSON {
         guard let (intentId, index) = intents.lazy.compactMap({ (k, v) in v.payments.firstIndex { $0.id == paymentId }.map { (k, $0) } }).first
         else { throw APIError.notFound("payment") }
         var intent = intents[intentId]!
@@ -117,10 +117,20 @@ actor PayMongoStandIn {
         let id = Self.newId("ref")
         let refund: [String: Any] = ["id": id, "type": "refund", "attributes": [
             "amount": amount, "currency": "PHP", "payment_id": paymentId, "reason": reason, "status": "succeeded", "livemode": false,
-            "created_at": Int64(Date().timeIntervalSince1970),
+            "notes": notes.map { $0 as Any } ?? NSNull(), "created_at": Int64(Date().timeIntervalSince1970),
         ] as [String: Any]]
         refunds[id] = SendableJSON(refund)
         return SendableJSON(refund)
+    }
+
+    /// A payment's refunds, newest first.
+    func refunds(paymentId: String) -> [SendableJSON] {
+        refunds.values.filter { (($0.value["attributes"] as? [String: Any])?["payment_id"] as? String) == paymentId }
+            .sorted { Self.createdAt($0) > Self.createdAt($1) }
+    }
+
+    static func createdAt(_ json: SendableJSON) -> Int64 {
+        ((json.value["attributes"] as? [String: Any])?["created_at"] as? NSNumber)?.int64Value ?? 0
     }
 
     func addWebhook(url: String, events: [String]) -> Webhook {
