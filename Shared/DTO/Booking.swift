@@ -51,6 +51,8 @@ public struct BookingDTO: Codable, Sendable, Equatable {
     /// Why it was cancelled or rejected, as the person said it.
     public var reason: String?
     public var disputed: Bool
+    /// When the customer's payment reached escrow (the job may start then).
+    public var paidAt: String?
     public var createdAt: String
     public var updatedAt: String
 
@@ -58,7 +60,7 @@ public struct BookingDTO: Codable, Sendable, Equatable {
                 location: String?, scheduledDate: String, scheduledEnd: String, estimatedHours: Double, proposedRate: Int64,
                 estimatedTotal: Int64, status: BookingStatus, expiresAt: String?, acceptedAt: String?, startedAt: String?,
                 workDoneAt: String?, autoCompleteAt: String?, completedAt: String?, cancelledAt: String?, cancelledBy: BookingRole?,
-                reason: String?, disputed: Bool, createdAt: String, updatedAt: String) {
+                reason: String?, disputed: Bool, createdAt: String, updatedAt: String, paidAt: String? = nil) {
         self.id = id
         self.consumerId = consumerId
         self.providerId = providerId
@@ -84,6 +86,7 @@ public struct BookingDTO: Codable, Sendable, Equatable {
         self.cancelledBy = cancelledBy
         self.reason = reason
         self.disputed = disputed
+        self.paidAt = paidAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -168,4 +171,9 @@ extension ErrorCode {
     public static let illegalBookingState: ErrorCode = "ILLEGAL_BOOKING_STATE"
     /// The provider already holds an accepted booking at that time (409).
     public static let bookingOverlap: ErrorCode = "BOOKING_OVERLAP"
+}
+
+extension ErrorCode {
+    /// The job cannot start before the customer's payment is in escrow (409).
+    public static let escrowNotHeld: ErrorCode = "ESCROW_NOT_HELD"
 }

@@ -94,6 +94,11 @@ final class BookingAPITests: XCTestCase {
             do { let r = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/complete", as: juan); XCTAssertEqual(r.status, .conflict) }
             do { let r = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/start", as: juan); XCTAssertEqual(r.status, .forbidden) }
 
+            // Not before the customer's money is in escrow.
+            let unpaid = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/start", as: pedro)
+            XCTAssertEqual(unpaid.status, .conflict)
+            XCTAssertEqual(Self.errorCode(unpaid), "ESCROW_NOT_HELD")
+            try await CoreHarness.pay(client, id, as: juan)
             let started = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/start", as: pedro)
             XCTAssertEqual(Self.data(started)["status"] as? String, "in_progress")
             let cancelLate = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/cancel", as: juan, ["reason": "changed my mind"])
@@ -259,6 +264,7 @@ final class BookingAPITests: XCTestCase {
             for day in [3.0, 4.0] {
                 let id = try await book(day)
                 do { let r = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/accept", as: pedro); XCTAssertEqual(r.status, .ok) }
+                try await CoreHarness.pay(client, id, as: juan)
                 do { let r = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/start", as: pedro); XCTAssertEqual(r.status, .ok) }
                 doneIds.append(id)
             }

@@ -6,7 +6,10 @@ import XCTest
 final class BookingMachineTests: XCTestCase {
     func testTheHappyPathAndWhoMayMakeEachMove() throws {
         XCTAssertEqual(try BookingMachine.apply(.accept, by: .provider, to: .init(status: .pending)).to, .accepted)
-        XCTAssertEqual(try BookingMachine.apply(.start, by: .provider, to: .init(status: .accepted)).to, .inProgress)
+        XCTAssertEqual(try BookingMachine.apply(.start, by: .provider, to: .init(status: .accepted, paid: true)).to, .inProgress)
+        XCTAssertThrowsError(try BookingMachine.apply(.start, by: .provider, to: .init(status: .accepted))) {
+            XCTAssertEqual($0 as? BookingMoveError, .unpaid, "not before the money is in escrow")
+        }
         let done = try BookingMachine.apply(.complete, by: .provider, to: .init(status: .inProgress))
         XCTAssertEqual(done, BookingTransition(to: .inProgress, marksWorkDone: true))
         XCTAssertEqual(try BookingMachine.apply(.complete, by: .consumer, to: .init(status: .inProgress, workDone: true)).to, .completed)
@@ -31,7 +34,7 @@ final class BookingMachineTests: XCTestCase {
         ]
         for move in BookingMove.allCases {
             for status in BookingStatus.allCases {
-                let state = BookingState(status: status, workDone: true)
+                let state = BookingState(status: status, workDone: true, paid: true)
                 let key = "\(move.rawValue)/\(status.rawValue)"
                 do {
                     _ = try BookingMachine.apply(move, by: roleFor[move]!, to: state)

@@ -5,8 +5,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
+import Queue
+import Redis
 import ServiceKit
 import TestSupport
+import TrustTradeDTO
 import XCTest
 
 /// A live auth service (real tokens, JWKS over HTTP, events on the queue) and
@@ -61,7 +64,9 @@ enum CoreHarness {
             }
             try await app.test(live ? .live : .router) { client in
                 try await $authClient.withValue(authClient) {
-                    try await scenario(signUp, client, coreDB, logger)
+                    try await $redisURL.withValue(redisURL) {
+                        try await scenario(signUp, client, coreDB, logger)
+                    }
                 }
             }
         }
@@ -69,6 +74,33 @@ enum CoreHarness {
 
     /// The auth service of the running scenario.
     @TaskLocal static var authClient: (any TestClientProtocol)?
+    /// The scenario's Redis (its queues).
+    @TaskLocal static var redisURL: String?
+
+    /// The customer's payment reaches escrow: the payment service's
+    /// `escrow.held` on the `core` queue, as in production. Waits until the
+    /// booking shows it.
+    static func pay(_ client: any TestClientProtocol, _ bookingId: String, as consumer: Account) async throws {
+        let redis = try RedisClient(url: try XCTUnwrap(redisURL), logger: Logger(label: "core-test"))
+        let r = try await call(client, .get, "/v1/bookings/\(bookingId)", as: consumer)
+        let data = try XCTUnwrap(r.body["data"] as? [String: Any])
+        func id(_ key: String) throws -> UUID { try XCTUnwrap(UUID(uuidString: data[key] as? String ?? "")) }
+        let amount = data["estimatedTotal"] as? Int64 ?? Int64(data["estimatedTotal"] as? Int ?? 0)
+        let held = TransactionDTO(
+            id: UUID(), bookingId: try id("id"), consumerId: try id("consumerId"), providerId: try id("providerId"),
+            providerUserId: try id("providerUserId"), serviceTitle: data["title"] as? String ?? "", amount: amount, platformFee: 0,
+            providerAmount: amount, refundedAmount: 0, releasedAmount: 0, escrowStatus: "held", disputed: false, paymentMethod: "gcash",
+            paymentProvider: "paymongo", createdAt: ISO8601.string(from: Date()), heldAt: ISO8601.string(from: Date()), releasedAt: nil, refundedAt: nil)
+        _ = try await JobQueue(name: "core", redis: redis).add(EventType.escrowHeld, data: EventEnvelope(
+            type: EventType.escrowHeld, requestId: nil, payload: EscrowEvent(transaction: held, movedAmount: 0)))
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let r = try await call(client, .get, "/v1/bookings/\(bookingId)", as: consumer)
+            if (r.body["data"] as? [String: Any])?["paidAt"] is String { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTFail("the booking never showed the payment")
+    }
 
     /// Logs in again (fresh tokens); answers the login's `data`.
     static func login(_ account: Account) async throws -> [String: Any] {

@@ -14,7 +14,11 @@ final class ReviewAPITests: XCTestCase {
             "providerId": providerId, "title": "Aircon cleaning", "scheduledDate": BookingAPITests.slot(daysAhead: day), "estimatedHours": 1,
         ])
         let id = try XCTUnwrap(BookingAPITests.data(created)["id"] as? String, "\(created.body)")
-        for (step, who) in [("accept", provider), ("start", provider), ("complete", consumer)] {
+        for (step, who) in [("accept", provider), ("pay", consumer), ("start", provider), ("complete", consumer)] {
+            if step == "pay" {
+                try await CoreHarness.pay(client, id, as: consumer)
+                continue
+            }
             let r = try await CoreHarness.call(client, .put, "/v1/bookings/\(id)/\(step)", as: who)
             XCTAssertEqual(r.status, .ok, "\(step): \(r.body)")
         }

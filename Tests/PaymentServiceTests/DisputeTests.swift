@@ -59,7 +59,7 @@ final class DisputeTests: XCTestCase {
             // Core hears of both ends (its automatic completion waits meanwhile).
             var events: [String] = []
             for try await e in try await client.query(
-                "SELECT event_type FROM payment.outbox WHERE queue = 'core' ORDER BY created_at", logger: logger).decode(String.self) {
+                "SELECT event_type FROM payment.outbox WHERE queue = 'core' AND event_type LIKE 'dispute.%' ORDER BY created_at", logger: logger).decode(String.self) {
                 events.append(e)
             }
             XCTAssertEqual(events, [EventType.disputeOpened, EventType.disputeClosed])

@@ -127,6 +127,11 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, s
         assert time.time() < deadline, "the webhook put the payment into escrow"
         time.sleep(0.2)
 
+    # The payment reaches core too: the job may start now.
+    deadline = time.time() + 15
+    while not request("GET", gw + f"/v1/bookings/{bid}", headers=pro).json()["data"].get("paidAt"):
+        assert time.time() < deadline, "core heard of the escrow"
+        time.sleep(0.2)
     for step, who, status in [("start", pro, "in_progress"), ("complete", pro, "in_progress"), ("complete", consumer, "completed")]:
         r = request("PUT", gw + f"/v1/bookings/{bid}/{step}", headers=who)
         assert r.status == 200, (step, r.body)

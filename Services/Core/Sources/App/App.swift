@@ -48,6 +48,8 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
             }
             // A timer that fires early (`Failure.notDue`) fails this run and
             // is retried with the job's backoff until it is due.
+        case EventType.escrowHeld:
+            try await bookings.markPaid(id: try job.job.event(EscrowEvent.self).payload.transaction.bookingId)
         case EventType.disputeOpened, EventType.disputeClosed:
             let event = try job.job.event(BookingDisputeEvent.self)
             try await bookings.setDisputed(id: event.payload.bookingId, open: event.payload.open, requestId: event.requestId)

@@ -14,11 +14,14 @@ public struct BookingState: Sendable, Equatable {
     public var status: BookingStatus
     public var workDone: Bool
     public var disputed: Bool
+    /// The customer's payment is held in escrow.
+    public var paid: Bool
 
-    public init(status: BookingStatus, workDone: Bool = false, disputed: Bool = false) {
+    public init(status: BookingStatus, workDone: Bool = false, disputed: Bool = false, paid: Bool = false) {
         self.status = status
         self.workDone = workDone
         self.disputed = disputed
+        self.paid = paid
     }
 }
 
@@ -40,11 +43,14 @@ public enum BookingMoveError: Error, Sendable, Equatable {
     case notYours(BookingMove, BookingRole)
     /// The move is not possible in the current state (409).
     case illegal(BookingMove, BookingState)
+    /// Work starts only once the customer's money is in escrow (409): the
+    /// pro is sure to be paid, the customer's money is safe until the job is done.
+    case unpaid
 }
 
 /// The booking state machine: who may make which move from which state.
 /// pending → accepted | rejected | cancelled | expired; accepted → in_progress
-/// | cancelled; in_progress → completed (consumer confirms, or automatically
+/// (once paid into escrow) | cancelled; in_progress → completed (consumer confirms, or automatically
 /// after the provider reported the work done, unless disputed).
 public enum BookingMachine {
     public static func apply(_ move: BookingMove, by role: BookingRole, to state: BookingState) throws(BookingMoveError) -> BookingTransition {
@@ -61,6 +67,7 @@ public enum BookingMachine {
         case (.cancel, .pending), (.cancel, .accepted):
             return BookingTransition(to: .cancelled)
         case (.start, .accepted):
+            guard state.paid else { throw .unpaid }
             return BookingTransition(to: .inProgress)
         case (.complete, .inProgress):
             switch role {

@@ -128,6 +128,8 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
             return .conflict("The provider already has an accepted booking at that time", code: .bookingOverlap)
         case .notDue:
             return .conflict("Not due yet", code: .illegalBookingState)
+        case .move(.unpaid):
+            return .conflict("The job starts once the customer's payment is in escrow; it is not yet", code: .escrowNotHeld)
         case .move(.notYours(let move, let role)):
             return .forbidden(Self.forbiddenMessage(move, role))
         case .move(.illegal(let move, let state)):

@@ -142,7 +142,7 @@ public struct BookingStore: Sendable {
                     let due = move == .expire ? current.expiresAt : current.autoCompleteAt
                     guard let due = due.flatMap(ISO8601.date(from:)), due.timeIntervalSinceNow <= 1 else { throw Failure.notDue }
                 }
-                let state = BookingState(status: current.status, workDone: current.workDoneAt != nil, disputed: current.disputed)
+                let state = BookingState(status: current.status, workDone: current.workDoneAt != nil, disputed: current.disputed, paid: current.paidAt != nil)
                 let transition: BookingTransition
                 switch Result(catching: { () throws(BookingMoveError) in try BookingMachine.apply(move, by: role, to: state) }) {
                 case .success(let t): transition = t
@@ -163,6 +163,13 @@ public struct BookingStore: Sendable {
         } catch let error as PSQLError where error.isForeignKeyViolation {
             throw Failure.unknownCategory
         }
+    }
+
+    /// The customer's payment is in escrow (`escrow.held` from payment):
+    /// the job may start. Once; a repeated event changes nothing.
+    public func markPaid(id: UUID) async throws {
+        try await client.query(
+            "UPDATE core.bookings SET paid_at = now(), updated_at = now() WHERE id = \(id) AND paid_at IS NULL", logger: logger)
     }
 
     /// An open dispute holds the automatic completion; closing it lets the
@@ -307,7 +314,7 @@ public struct BookingStore: Sendable {
     static let columns = """
         id, consumer_id, provider_id, provider_user_id, category_id, title, description, location, scheduled_date, scheduled_end, \
         estimated_minutes, proposed_rate_centavos, estimated_total_centavos, status, expires_at, accepted_at, started_at, work_done_at, \
-        auto_complete_at, completed_at, cancelled_at, cancelled_by, reason, disputed, created_at, updated_at
+        auto_complete_at, completed_at, cancelled_at, cancelled_by, reason, disputed, created_at, updated_at, paid_at
         """
 
     static func first(_ rows: PostgresRowSequence) async throws -> BookingDTO? {
@@ -328,7 +335,8 @@ public struct BookingStore: Sendable {
             status: BookingStatus(rawValue: try next(String.self)) ?? .pending, expiresAt: try optionalTime(), acceptedAt: try optionalTime(),
             startedAt: try optionalTime(), workDoneAt: try optionalTime(), autoCompleteAt: try optionalTime(), completedAt: try optionalTime(),
             cancelledAt: try optionalTime(), cancelledBy: try next(String?.self).flatMap(BookingRole.init(rawValue:)),
-            reason: try next(String?.self), disputed: try next(Bool.self), createdAt: try time(), updatedAt: try time())
+            reason: try next(String?.self), disputed: try next(Bool.self), createdAt: try time(), updatedAt: try time(),
+            paidAt: try optionalTime())
     }
 }
 

@@ -157,6 +157,10 @@ public struct EscrowStore: Sendable {
             let moved = effect.release + effect.refund
             let payload = EscrowEvent(transaction: updated, movedAmount: moved)
             try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "ai", on: connection, logger: logger)
+            if event == EventType.escrowHeld {
+                // Core lets the job start once the money is in escrow.
+                try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "core", on: connection, logger: logger)
+            }
             for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, deducted: releasedFee + premium, appBaseURL: appBaseURL) {
                 try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
                                          queue: "notification", on: connection, logger: logger)
