@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= debug
 
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench-redis bench-queue bench-gateway bench-search clean deps
+.PHONY: help run admin test build bench-redis bench-queue bench-gateway bench-search clean deps
 
 help: ## Show this help
 	@echo "TrustTrade backend"
@@ -24,6 +24,9 @@ run: ## Run the whole system locally
 
 test: ## Run the tests
 	@bash scripts/test.sh
+
+admin: ## Make an account an admin on the `make run` system: make admin EMAIL=you@example.ph
+	@bash scripts/admin.sh "$(EMAIL)"
 
 build: deps ## Compile all targets
 	swift build -c $(CONFIG)

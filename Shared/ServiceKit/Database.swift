@@ -30,6 +30,16 @@ public enum Database {
     public static func makeClient(url: String, logger: Logger) throws -> PostgresClient {
         PostgresClient(configuration: try configuration(url: url), backgroundLogger: logger)
     }
+
+    /// A client that runs only for `body` (one-off commands, tests).
+    public static func withClient<T: Sendable>(url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let client = try makeClient(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
 }
 
 /// One numbered SQL file: `0001_create_users.sql`.

@@ -53,12 +53,7 @@ public enum TestEnvironment {
     public static func withDatabase<T: Sendable>(
         _ url: String, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        let client = try Database.makeClient(url: url, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await Database.withClient(url: url, logger: logger, body)
     }
 
     /// A unique email per test, so tests never collide on accounts.
