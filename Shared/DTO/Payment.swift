@@ -184,6 +184,20 @@ public struct RefundRequested: Codable, Sendable {
 
 extension EventType {
     public static let paymongoRefundRequested = "paymongo.refund-requested"
+    public static let paymongoRefundUpdated = "paymongo.refund-updated"
+}
+
+/// PayMongo's `payment.refund.updated` (or `payment.refunded`), after its
+/// signature checked out: where one of our refunds is now.
+public struct PayMongoRefundEvent: Codable, Sendable {
+    public var eventId: String
+    public var refundId: String
+    public var status: String
+    public init(eventId: String, refundId: String, status: String) {
+        self.eventId = eventId
+        self.refundId = refundId
+        self.status = status
+    }
 }
 
 /// `POST /v1/payouts/request` (a provider).

@@ -22,7 +22,7 @@ def gateway(auth, notification, core, payment, standins, redis_url, log_dir):
     # PayMongo's webhooks come in through the gateway (registered as with PayMongo's API).
     basic = "Basic " + base64.b64encode(b"sk_test_trusttrade_dev:").decode()
     r = request("POST", standins.url + "/paymongo/v1/webhooks",
-                {"data": {"attributes": {"url": gw.url + "/v1/payments/webhook", "events": ["payment.paid", "payment.failed"]}}},
+                {"data": {"attributes": {"url": gw.url + "/v1/payments/webhook", "events": ["payment.paid", "payment.failed", "payment.refund.updated"]}}},
                 headers={"Authorization": basic})
     assert r.status == 200, r.body
     yield gw.url

@@ -38,6 +38,8 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
         case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
             let event = try job.job.event(PayMongoPaymentEvent.self)
             try await payments.handle(event.payload, requestId: event.requestId)
+        case EventType.paymongoRefundUpdated:
+            try await payments.refundUpdated(try job.job.event(PayMongoRefundEvent.self).payload)
         case EventType.loanInstallmentDue:
             let event = try job.job.event(LoanInstallmentDue.self)
             try await loans.collect(loanId: event.payload.loanId, requestId: event.requestId)

@@ -72,6 +72,16 @@ public struct Payments: Sendable {
         }
     }
 
+    /// PayMongo's word on a refund it took (`payment.refund.updated`).
+    public func refundUpdated(_ event: PayMongoRefundEvent) async throws {
+        guard event.status == "succeeded" || event.status == "failed" else { return }
+        let changed = try await store.refundSettled(providerRefundId: event.refundId, succeeded: event.status == "succeeded")
+        if changed && event.status == "failed" {
+            // The ledger says the money went back; PayMongo says it did not: a person settles it.
+            logger.error("PayMongo failed a refund", metadata: ["paymongoRefundId": .string(event.refundId)])
+        }
+    }
+
     /// Sends a recorded refund to PayMongo once (the `payment` queue). A
     /// retry after a lost answer finds the refund already made at PayMongo
     /// (by our id in its notes) instead of sending the money twice; two
@@ -92,11 +102,11 @@ public struct Payments: Sendable {
         let notes = "TrustTrade refund \(id.uuidString.lowercased())"
         do {
             if let made = try await paymongo.refunds(paymentId: paymentId).first(where: { $0.notes == notes }) {
-                try await store.finishRefund(id, providerRefundId: made.id, failure: nil)
+                try await store.finishRefund(id, providerRefundId: made.id, status: made.status, failure: nil)
                 return
             }
             let made = try await paymongo.createRefund(paymentId: paymentId, amount: refund.amount, reason: refund.reason, notes: notes)
-            try await store.finishRefund(id, providerRefundId: made.id, failure: nil)
+            try await store.finishRefund(id, providerRefundId: made.id, status: made.status, failure: nil)
         } catch let error as PayMongoClient.Failure where !error.isRetryable {
             // PayMongo will not take it: kept as failed for a person to settle.
             logger.error("PayMongo refused a refund", metadata: ["refundId": .string(id.uuidString), "error": .string(error.description)])

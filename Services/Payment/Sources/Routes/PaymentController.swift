@@ -90,12 +90,27 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
         } catch {
             throw APIError.unauthorized("The webhook's signature does not match")
         }
-        guard let event = Self.paymentEvent(bytes) else {
-            // Signed by PayMongo but not an event we act on: acknowledged, ignored.
-            return Response(status: .ok)
+        if let event = Self.paymentEvent(bytes) {
+            let name = event.status == "paid" ? EventType.paymongoPaymentPaid : EventType.paymongoPaymentFailed
+            _ = try await payments.store.accept(eventId: event.eventId, type: event.type,
+                                                job: EventEnvelope(type: name, requestId: context.requestId, payload: event))
+        } else if let event = Self.refundEvent(bytes) {
+            _ = try await payments.store.accept(eventId: event.eventId, type: "payment.refund.updated",
+                                                job: EventEnvelope(type: EventType.paymongoRefundUpdated, requestId: context.requestId, payload: event))
         }
-        _ = try await payments.store.accept(event, requestId: context.requestId)
+        // Anything else signed by PayMongo is acknowledged and ignored.
         return Response(status: .ok)
+    }
+
+    /// `payment.refund.updated`: the event's data is the refund.
+    static func refundEvent(_ bytes: [UInt8]) -> PayMongoRefundEvent? {
+        guard let root = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
+              let data = root["data"] as? [String: Any], let eventId = data["id"] as? String,
+              let attributes = data["attributes"] as? [String: Any], attributes["type"] as? String == "payment.refund.updated",
+              let refund = attributes["data"] as? [String: Any], let refundId = refund["id"] as? String,
+              let status = (refund["attributes"] as? [String: Any])?["status"] as? String
+        else { return nil }
+        return PayMongoRefundEvent(eventId: eventId, refundId: refundId, status: status)
     }
 
     /// `payment.paid` / `payment.failed` in PayMongo's event shape.

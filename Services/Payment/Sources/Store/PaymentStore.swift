@@ -57,18 +57,18 @@ public struct PaymentStore: Sendable {
         return false
     }
 
-    /// Records a verified webhook event and queues its work, in one
-    /// transaction; false when the event id was seen before (a replay).
-    public func accept(_ event: PayMongoPaymentEvent, requestId: String?) async throws -> Bool {
+    /// Records a verified webhook event and queues its work (`job` on the
+    /// `payment` queue), in one transaction; false when the event id was seen
+    /// before (a replay).
+    public func accept<P: Codable & Sendable>(eventId: String, type: String, job: EventEnvelope<P>) async throws -> Bool {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "INSERT INTO payment.webhook_events (id, type) VALUES (\(event.eventId), \(event.type)) ON CONFLICT DO NOTHING RETURNING id",
+                "INSERT INTO payment.webhook_events (id, type) VALUES (\(eventId), \(type)) ON CONFLICT DO NOTHING RETURNING id",
                 logger: logger)
             var fresh = false
             for try await _ in rows.decode(String.self) { fresh = true }
             guard fresh else { return false }
-            let name = event.status == "paid" ? EventType.paymongoPaymentPaid : EventType.paymongoPaymentFailed
-            try await outbox.enqueue(EventEnvelope(type: name, requestId: requestId, payload: event), queue: "payment", on: connection, logger: logger)
+            try await outbox.enqueue(job, queue: "payment", on: connection, logger: logger)
             return true
         }
     }
@@ -117,12 +117,27 @@ extension PaymentStore {
         }
     }
 
-    public func finishRefund(_ id: UUID, providerRefundId: String?, failure: String?) async throws {
+    /// The refund was sent (PayMongo's `status`: pending → processing,
+    /// succeeded) or refused (`failure`).
+    public func finishRefund(_ id: UUID, providerRefundId: String?, status: String? = nil, failure: String?) async throws {
+        let ours = failure != nil ? "failed" : status == "succeeded" ? "succeeded" : status == "failed" ? "failed" : "processing"
         try await client.query(
             """
-            UPDATE payment.refunds SET status = \(failure == nil ? "succeeded" : "failed"), provider_refund_id = \(providerRefundId),
+            UPDATE payment.refunds SET status = \(ours), provider_refund_id = \(providerRefundId),
                 failure_reason = \(failure), updated_at = now()
             WHERE id = \(id) AND status = 'pending'
             """, logger: logger)
+    }
+
+    /// PayMongo settled a refund it took; answers whether one of ours changed.
+    public func refundSettled(providerRefundId: String, succeeded: Bool) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE payment.refunds SET status = \(succeeded ? "succeeded" : "failed"),
+                failure_reason = CASE WHEN \(succeeded) THEN NULL ELSE 'PayMongo could not complete the refund' END, updated_at = now()
+            WHERE provider_refund_id = \(providerRefundId) AND status IN ('pending', 'processing') RETURNING id
+            """, logger: logger)
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
     }
 }

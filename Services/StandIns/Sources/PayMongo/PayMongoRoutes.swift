@@ -136,6 +136,14 @@ struct PayMongoRoutes {
                 let refund = try await standIn.refund(
                     paymentId: a["payment_id"] as? String ?? "", amount: (a["amount"] as? NSNumber)?.int64Value ?? 0,
                     reason: a["reason"] as? String ?? "others", notes: a["notes"] as? String)
+                // Settled a moment later, and the merchant is told by webhook.
+                if let id = refund.value["id"] as? String {
+                    let (standIn, sender) = (self.standIn, self.sender)
+                    Task {
+                        try? await Task.sleep(for: .milliseconds(300))
+                        if let event = await standIn.settleRefund(id) { await sender.deliver(event) }
+                    }
+                }
                 return Self.json(["data": refund.value])
             } catch PayMongoStandIn.APIError.notFound(let what) {
                 return Self.error(.notFound, code: "resource_not_found", detail: "No such \(what).")

@@ -61,7 +61,7 @@ actor PayMongoStandIn {
         self.logger = logger
         if let url = presetWebhookURL {
             webhooks.append(Webhook(id: "hook_preset", url: url, secret: fixedWebhookSecret ?? Self.newId("whsk"),
-                                    events: ["payment.paid", "payment.failed", "payment.refunded"]))
+                                    events: ["payment.paid", "payment.failed", "payment.refund.updated"]))
         }
     }
 
@@ -116,11 +116,27 @@ actor PayMongoStandIn {
         intents[intentId] = intent
         let id = Self.newId("ref")
         let refund: [String: Any] = ["id": id, "type": "refund", "attributes": [
-            "amount": amount, "currency": "PHP", "payment_id": paymentId, "reason": reason, "status": "succeeded", "livemode": false,
+            "amount": amount, "currency": "PHP", "payment_id": paymentId, "reason": reason, "status": "pending", "livemode": false,
             "notes": notes.map { $0 as Any } ?? NSNull(), "created_at": Int64(Date().timeIntervalSince1970),
         ] as [String: Any]]
         refunds[id] = SendableJSON(refund)
         return SendableJSON(refund)
+    }
+
+    /// PayMongo settles a refund later (GCash and cards take their time): the
+    /// refund becomes `succeeded`; answers the `payment.refund.updated` event.
+    func settleRefund(_ id: String) -> SendableJSON? {
+        guard var refund = refunds[id]?.value, var attributes = refund["attributes"] as? [String: Any],
+              attributes["status"] as? String == "pending" else { return nil }
+        let now = Int64(Date().timeIntervalSince1970)
+        attributes["status"] = "succeeded"
+        attributes["updated_at"] = now
+        refund["attributes"] = attributes
+        refunds[id] = SendableJSON(refund)
+        return SendableJSON(["data": ["id": Self.newId("evt"), "type": "event", "attributes": [
+            "type": "payment.refund.updated", "livemode": false, "created_at": now, "updated_at": now, "previous_data": [String: Any](),
+            "data": refund,
+        ] as [String: Any]] as [String: Any]])
     }
 
     /// A payment's refunds, newest first.
