@@ -13,6 +13,8 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
     case paymentReceived = "payment-received"
     case escrowReleased = "escrow-released"
     case payoutSent = "payout-sent"
+    case loanApproved = "loan-approved"
+    case claimPaid = "claim-paid"
     case reviewReceived = "review-received"
 }
 

@@ -90,6 +90,12 @@ final class CoverAndLoanTests: XCTestCase {
             XCTAssertEqual(claims, 250_000)
             let after = try await insurance.policy(id: policy.id, viewer: Self.who(provider, .provider))
             XCTAssertEqual(after?.claimedAmount, 250_000)
+            var notices: [String] = []
+            for try await payload in try await client.query(
+                "SELECT payload::text FROM payment.outbox WHERE queue = 'notification' AND payload->'payload'->>'kind' = 'claim-paid'",
+                logger: logger).decode(String.self) { notices.append(payload) }
+            XCTAssertEqual(notices.count, 1, "the customer is told once")
+            XCTAssertTrue(notices.first?.contains("₱2,500.00") ?? false, notices.first ?? "")
             let destination = try await insurance.claimDestination(id: claim.id)
             XCTAssertEqual(destination, "Liza Santos\n09171234567\nGCash")
             let total = try await escrow.sum()
@@ -194,6 +200,11 @@ final class CoverAndLoanTests: XCTestCase {
             XCTAssertEqual(active.outstanding, 1_060_000)
             var balance = try await escrow.availableBalance(providerUserId: provider)
             XCTAssertEqual(balance, 3_700_000, "the principal is on the balance")
+            var told = 0
+            for try await n in try await client.query(
+                "SELECT count(*)::int FROM payment.outbox WHERE queue = 'notification' AND payload->'payload'->>'kind' = 'loan-approved'",
+                logger: logger).decode(Int.self) { told = n }
+            XCTAssertEqual(told, 1, "the provider is told once")
             var jobs: [Int64] = []
             for try await delay in try await client.query(
                 "SELECT delay_ms FROM payment.outbox WHERE event_type = \(EventType.loanInstallmentDue) ORDER BY delay_ms", logger: logger).decode(Int64.self) {

@@ -14,7 +14,7 @@ extension NotificationKind {
         case .welcome: [.email, .inApp]
         case .bookingCreated, .bookingAccepted, .bookingRejected, .bookingCancelled: [.push, .email, .sms, .inApp]
         case .bookingCompleted, .reviewReceived: [.push, .email, .inApp]
-        case .paymentReceived, .escrowReleased, .payoutSent: [.push, .email, .sms, .inApp]
+        case .paymentReceived, .escrowReleased, .payoutSent, .loanApproved, .claimPaid: [.push, .email, .sms, .inApp]
         }
     }
 }

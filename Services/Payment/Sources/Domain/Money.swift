@@ -49,3 +49,14 @@ public enum Peso {
         return "\(sign)₱\(groups.joined(separator: ",")).\(cents < 10 ? "0" : "")\(cents)"
     }
 }
+
+/// "26 Dec 2026": a due date as a person in Manila reads it. Pure.
+public enum ManilaDate {
+    public static func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Manila")!
+        let c = calendar.dateComponents([.day, .month, .year], from: date)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(c.day!) \(months[c.month! - 1]) \(c.year!)"
+    }
+}

@@ -125,7 +125,8 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
             if let amount = body.amount, amount <= 0 { throw APIError.validation("amount", "amount is in centavos and more than 0") }
             guard identity.userType == .admin else { throw APIError.forbidden("Only admins decide claims") }
             do {
-                return Envelope(try await insurance.decideClaim(id: id, approve: approve, amount: body.amount, admin: identity.userId, note: body.note))
+                return Envelope(try await insurance.decideClaim(id: id, approve: approve, amount: body.amount, admin: identity.userId, note: body.note,
+                                                                requestId: context.requestId))
             } catch let failure as InsuranceStore.Failure {
                 throw Self.apiError(failure)
             }

@@ -13,6 +13,7 @@ public struct InsuranceStore: Sendable {
     let logger: Logger
     let escrow: EscrowStore
     let sealer: Sealer
+    let outbox = OutboxWriter(schema: "payment")
 
     public init(client: PostgresClient, logger: Logger, escrow: EscrowStore, sealer: Sealer) {
         self.client = client
@@ -133,7 +134,7 @@ public struct InsuranceStore: Sendable {
     /// An admin's decision, once. Approved: `amount` (default: what was
     /// claimed, never more, never past the cover left) goes to the
     /// claimant's account from the cover pool.
-    public func decideClaim(id: UUID, approve: Bool, amount: Int64?, admin: UUID, note: String?) async throws -> InsuranceClaimDTO {
+    public func decideClaim(id: UUID, approve: Bool, amount: Int64?, admin: UUID, note: String?, requestId: String? = nil) async throws -> InsuranceClaimDTO {
         try await client.transaction(logger: logger) { connection in
             guard let claim = try await Self.firstClaim(try await connection.query(
                 "SELECT \(unescaped: Self.claimColumns) FROM payment.insurance_claims WHERE id = \(id) FOR UPDATE", logger: logger))
@@ -142,16 +143,24 @@ public struct InsuranceStore: Sendable {
             var paid: Int64?
             if approve {
                 let rows = try await connection.query(
-                    "SELECT coverage_amount - claimed_amount FROM payment.insurance_policies WHERE id = \(claim.policyId) FOR NO KEY UPDATE",
-                    logger: logger)
+                    """
+                    SELECT coverage_amount - claimed_amount, policy_number FROM payment.insurance_policies
+                    WHERE id = \(claim.policyId) FOR NO KEY UPDATE
+                    """, logger: logger)
                 var left: Int64 = 0
-                for try await l in rows.decode(Int64.self) { left = l }
+                var policyNumber = ""
+                for try await (l, number) in rows.decode((Int64, String).self) { (left, policyNumber) = (l, number) }
                 let pay = amount ?? claim.amount
                 guard pay > 0, pay <= min(claim.amount, left) else { throw Failure.claim(.overCover(left: min(claim.amount, left))) }
                 try await connection.query(
                     "UPDATE payment.insurance_policies SET claimed_amount = claimed_amount + \(pay) WHERE id = \(claim.policyId)", logger: logger)
                 try await EscrowStore.write(.payClaim(pay), transaction: nil, on: connection, logger: logger)
                 paid = pay
+                let notice = NotifyUserRequest(userId: claim.claimantId, kind: .claimPaid, variables: [
+                    "amount": Peso.format(pay), "policyNumber": policyNumber, "destination": claim.destination,
+                ], data: ["claimId": id.uuidString.lowercased(), "policyId": claim.policyId.uuidString.lowercased()])
+                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
+                                         queue: "notification", on: connection, logger: logger)
             }
             let rows = try await connection.query(
                 """

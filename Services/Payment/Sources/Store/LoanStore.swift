@@ -113,6 +113,12 @@ public struct LoanStore: Sendable {
                 """, logger: logger)
             try await EscrowStore.lockBalance(of: provider, on: connection, logger: logger)
             try await EscrowStore.write(.disburseLoan(amount, provider: provider), transaction: nil, on: connection, logger: logger)
+            let notice = NotifyUserRequest(userId: provider, kind: .loanApproved, variables: [
+                "amount": Peso.format(amount), "total": Peso.format(schedule.reduce(0) { $0 + $1.total }), "termMonths": String(term),
+                "firstDue": ManilaDate.format(schedule[0].dueDate),
+            ], data: ["loanId": id.uuidString.lowercased()])
+            try await Self.outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
+                                          queue: "notification", on: connection, logger: logger)
             return try await Self.loan(id, now: now, on: connection, logger: logger)!
         }
     }
