@@ -116,7 +116,7 @@ enum Mix {
         ("root category only, by trust", "category=home-services"),
         ("5 km around a pin in Cebu, by distance", "lat=10.3157&lng=123.8854&radiusKm=5&sort=distance"),
         ("text + max rate + min rating", "q=web+developer&maxRate=100000&minRating=4"),
-        ("text in Davao, verified, min trust", "q=house+cleaning&location=Davao+City&verified=true&minTrust=60"),
+        ("text in Davao, verified, min trust", "q=house+cleaning&location=Davao+City&verified=true&minTrust=600"),
         ("text everywhere, by price, page 3", "q=makeup&sort=price&page=3"),
         ("category + 10 km Cebu, by rating", "category=beauty-wellness&location=Cebu+City&sort=rating"),
     ]
@@ -195,7 +195,7 @@ enum Seed {
                         ARRAY[w.skills[1 + floor(p.a * array_length(w.skills, 1))::int], w.skills[1 + floor(p.d * array_length(w.skills, 1))::int],
                               w.skills[1 + floor(p.f * array_length(w.skills, 1))::int]],
                         city.lat + (p.b - 0.5) * city.spread, city.lng + (p.c2 - 0.5) * city.spread,
-                        floor(p.e * 101)::int, round((1 + p.f * 4)::numeric, 2), floor(p.a * 200)::int, floor(p.b * 300)::int, p.d < 0.3
+                        floor(p.e * 1001)::int, round((1 + p.f * 4)::numeric, 2), floor(p.a * 200)::int, floor(p.b * 300)::int, p.d < 0.3
                     FROM picks p
                     JOIN leaves l ON l.i = 1 + floor(p.cat * l.n)::int
                     JOIN bench_words w ON w.root = l.root

@@ -312,3 +312,34 @@ public struct PortfolioItemRequest: Codable, Sendable {
         self.fileIds = fileIds
     }
 }
+
+/// A provider profile changed (core → ai): the profile and the names of its
+/// category and the category's ancestors, for matching.
+public struct ProviderEvent: Codable, Sendable {
+    public var provider: ProviderDTO
+    public var categoryNames: [String]
+    public var deleted: Bool
+    public init(provider: ProviderDTO, categoryNames: [String], deleted: Bool) {
+        self.provider = provider
+        self.categoryNames = categoryNames
+        self.deleted = deleted
+    }
+}
+
+/// A provider's new trust score (ai → core), 0–1000.
+public struct TrustScoreChanged: Codable, Sendable {
+    @LowercaseUUID public var providerId: UUID
+    @LowercaseUUID public var userId: UUID
+    public var score: Int
+    public init(providerId: UUID, userId: UUID, score: Int) {
+        self.providerId = providerId
+        self.userId = userId
+        self.score = score
+    }
+}
+
+extension EventType {
+    public static let providerChanged = "provider.changed"
+    public static let providerDeleted = "provider.deleted"
+    public static let trustScoreChanged = "trust-score.changed"
+}

@@ -33,6 +33,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let directory = ProviderDirectory(
         store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
         cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
+    let providerStore = ProviderStore(client: postgres, logger: logger)
     let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
         case EventType.userRegistered:
@@ -48,6 +49,11 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
             }
             // A timer that fires early (`Failure.notDue`) fails this run and
             // is retried with the job's backoff until it is due.
+        case EventType.trustScoreChanged:
+            let event = try job.job.event(TrustScoreChanged.self).payload
+            if try await providerStore.setTrustScore(providerId: event.providerId, score: event.score) {
+                await directory.changed(event.providerId)
+            }
         case EventType.escrowHeld:
             try await bookings.markPaid(id: try job.job.event(EscrowEvent.self).payload.transaction.bookingId)
         case EventType.disputeOpened, EventType.disputeClosed:
@@ -68,7 +74,6 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
     let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory, stats: stats)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    let providerStore = ProviderStore(client: postgres, logger: logger)
     ProviderController(providers: providerStore, profiles: profiles, reviews: reviews, directory: directory)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     let hub = ChatHub(redis: redis, logger: logger)

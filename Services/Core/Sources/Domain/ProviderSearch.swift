@@ -85,7 +85,7 @@ public struct ProviderSearch: Sendable, Equatable {
             search.radiusKm = radius
         }
         if let trust = number("minTrust") {
-            v.check((0...100).contains(trust) && trust == trust.rounded(), "minTrust", "minTrust must be a whole number 0 to 100")
+            v.check((0...1000).contains(trust) && trust == trust.rounded(), "minTrust", "minTrust must be a whole number 0 to 1000")
             search.minTrust = Int(trust)
         }
         if let rating = number("minRating") {

@@ -110,7 +110,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let fields = try ProviderFields.validate(body, creating: false)
         try await requireOwnerOrAdmin(id, identity)
         do {
-            guard let updated = try await providers.update(id: id, fields) else { throw APIError.notFound("No such provider") }
+            guard let updated = try await providers.update(id: id, fields, requestId: context.requestId) else { throw APIError.notFound("No such provider") }
             await directory.changed(id)
             return Envelope(updated)
         } catch ProviderStore.CreateError.unknownCategory {
@@ -122,7 +122,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
         try await requireOwnerOrAdmin(id, identity)
-        guard try await providers.delete(id: id) else { throw APIError.notFound("No such provider") }
+        guard try await providers.delete(id: id, requestId: context.requestId) else { throw APIError.notFound("No such provider") }
         await directory.changed(id)
         return Response(status: .noContent)
     }

@@ -39,6 +39,7 @@ public struct ProviderStore: Sendable {
                     EventEnvelope(type: EventType.userTypeChanged, requestId: requestId,
                                   payload: UserTypeChangedEvent(userId: userId, userType: .provider)),
                     queue: "auth", on: connection, logger: logger)
+                try await Self.announce(provider, deleted: false, requestId: requestId, on: connection, logger: logger)
                 return provider
             }
         } catch let error as PSQLError where error.isUniqueViolation {
@@ -86,9 +87,10 @@ public struct ProviderStore: Sendable {
     }
 
     /// Changes the fields present. Nil when there is no live provider `id`.
-    public func update(id: UUID, _ f: ProviderFields) async throws -> ProviderDTO? {
+    public func update(id: UUID, _ f: ProviderFields, requestId: String? = nil) async throws -> ProviderDTO? {
         do {
-            return try await Self.first(try await client.query(
+            return try await client.transaction(logger: logger) { connection in
+            guard let provider = try await Self.first(try await connection.query(
                 """
                 UPDATE core.providers SET
                     category_id = COALESCE(\(f.categoryId), category_id),
@@ -103,16 +105,48 @@ public struct ProviderStore: Sendable {
                 WHERE id = \(id) AND deleted_at IS NULL
                 RETURNING \(unescaped: Self.columns)
                 """,
-                logger: logger))
+                logger: logger)) else { return nil }
+            try await Self.announce(provider, deleted: false, requestId: requestId, on: connection, logger: logger)
+            return provider
+            }
         } catch let error as PSQLError where error.isForeignKeyViolation {
             throw CreateError.unknownCategory
         }
     }
 
     /// Soft delete: bookings and reviews keep their provider.
-    public func delete(id: UUID) async throws -> Bool {
+    public func delete(id: UUID, requestId: String? = nil) async throws -> Bool {
+        try await client.transaction(logger: logger) { connection in
+            guard let provider = try await Self.first(try await connection.query(
+                "UPDATE core.providers SET deleted_at = now() WHERE id = \(id) AND deleted_at IS NULL RETURNING \(unescaped: Self.columns)",
+                logger: logger)) else { return false }
+            try await Self.announce(provider, deleted: true, requestId: requestId, on: connection, logger: logger)
+            return true
+        }
+    }
+
+    /// The AI service keeps its own copy of providers for matching and trust.
+    static func announce(_ provider: ProviderDTO, deleted: Bool, requestId: String?, on connection: PostgresConnection, logger: Logger) async throws {
+        var names: [String] = []
+        for try await name in try await connection.query(
+            """
+            SELECT c.name FROM core.providers p JOIN core.categories c ON c.id = ANY(p.category_path)
+            WHERE p.id = \(provider.id) ORDER BY array_position(p.category_path, c.id)
+            """, logger: logger).decode(String.self) { names.append(name) }
+        try await OutboxWriter(schema: "core").enqueue(
+            EventEnvelope(type: deleted ? EventType.providerDeleted : EventType.providerChanged, requestId: requestId,
+                          payload: ProviderEvent(provider: provider, categoryNames: names, deleted: deleted)),
+            queue: "ai", on: connection, logger: logger)
+    }
+
+    /// The AI service's new score (`trust-score.changed`); a stale or
+    /// repeated one is harmless (the latest write wins).
+    public func setTrustScore(providerId: UUID, score: Int) async throws -> Bool {
         let rows = try await client.query(
-            "UPDATE core.providers SET deleted_at = now() WHERE id = \(id) AND deleted_at IS NULL RETURNING id", logger: logger)
+            """
+            UPDATE core.providers SET trust_score = \(min(1000, max(0, score))), updated_at = now()
+            WHERE id = \(providerId) AND trust_score <> \(score) RETURNING id
+            """, logger: logger)
         for try await _ in rows.decode(UUID.self) { return true }
         return false
     }

@@ -41,9 +41,12 @@ public struct DisputeStore: Sendable {
                 let dispute = try await Self.first(rows)!
                 try await connection.query(
                     "UPDATE payment.transactions SET disputed = true, updated_at = now() WHERE id = \(transactionId)", logger: logger)
-                try await outbox.enqueue(
-                    EventEnvelope(type: EventType.disputeOpened, requestId: requestId, payload: BookingDisputeEvent(bookingId: t.bookingId, open: true)),
-                    queue: "core", on: connection, logger: logger)
+                // Core holds the booking's completion; the AI counts it against trust.
+                for queue in ["core", "ai"] {
+                    try await outbox.enqueue(
+                        EventEnvelope(type: EventType.disputeOpened, requestId: requestId, payload: BookingDisputeEvent(bookingId: t.bookingId, open: true)),
+                        queue: queue, on: connection, logger: logger)
+                }
                 return dispute
             }
         } catch let error as PSQLError where error.isUniqueViolation {
@@ -82,9 +85,11 @@ public struct DisputeStore: Sendable {
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
                 """, logger: logger))!
             if let bookingId {
-                try await outbox.enqueue(
-                    EventEnvelope(type: EventType.disputeClosed, requestId: requestId, payload: BookingDisputeEvent(bookingId: bookingId, open: false)),
-                    queue: "core", on: connection, logger: logger)
+                for queue in ["core", "ai"] {
+                    try await outbox.enqueue(
+                        EventEnvelope(type: EventType.disputeClosed, requestId: requestId, payload: BookingDisputeEvent(bookingId: bookingId, open: false)),
+                        queue: queue, on: connection, logger: logger)
+                }
             }
             return resolved
         }
