@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "core-service", targets: ["core-service"]),
         .executable(name: "payment-service", targets: ["payment-service"]),
+        .executable(name: "ai-service", targets: ["ai-service"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
@@ -194,6 +195,25 @@ let package = Package(
             dependencies: ["PaymentService"],
             path: "Services/Payment/Main"
         ),
+        .target(
+            name: "AIService",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Services/AI/Sources",
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "ai-service",
+            dependencies: ["AIService"],
+            path: "Services/AI/Main"
+        ),
         .executableTarget(
             name: "core-service",
             dependencies: ["CoreService"],
@@ -318,6 +338,21 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/PaymentServiceTests"
+        ),
+        .testTarget(
+            name: "AIServiceTests",
+            dependencies: [
+                "AIService",
+                "AuthService",
+                "ServiceKit",
+                "Queue",
+                "Redis",
+                "TrustTradeDTO",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/AIServiceTests"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),

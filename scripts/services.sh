@@ -183,7 +183,7 @@ start_redis() {
         stop_redis
     fi
     rm -f "$redispid"
-    redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no \
+    redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --databases 32 \
         --dir "$redisdir" --daemonize yes --pidfile "$redispid" \
         --logfile "$redisdir/redis.log" >/dev/null ||
         die "redis-server failed to start (see $redisdir/redis.log)"

@@ -1,0 +1,13 @@
+import Foundation
+import ServiceKit
+
+/// Everything the AI service reads from its environment.
+public struct AIConfig: Sendable {
+    public var common: CommonConfig
+    public var workerConcurrency: Int
+
+    public init(settings: Settings = Settings()) throws {
+        common = try CommonConfig(serviceName: "ai-service", defaultPort: 5000, settings: settings)
+        workerConcurrency = try settings.int("AI_WORKER_CONCURRENCY", default: 10)
+    }
+}

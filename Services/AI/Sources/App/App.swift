@@ -1,0 +1,39 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Queue
+import Redis
+import ServiceKit
+import ServiceLifecycle
+import TrustTradeDTO
+
+public func aiMigrations() throws -> [Migration] {
+    try Migration.bundled(in: .module)
+}
+
+/// Builds the AI service: trust scores kept from the events on the `ai`
+/// queue, matching and text analysis over its own copy of the providers.
+public func buildApplication(config: AIConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
+    let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
+    let redis = try RedisClient(url: config.common.redisURL, logger: logger)
+    let trust = TrustStore(client: postgres, logger: logger)
+
+    let worker = QueueWorker(queue: "ai", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+        try await trust.handle(job.job)
+        return nil
+    }
+    let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
+
+    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
+    let router = Router.service(AppRequestContext.self)
+    router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
+    TrustController(trust: trust).addRoutes(
+        to: router.group("v1/ai/trust-score").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
+
+    return serviceApplication(
+        router: router, common: config.common, schema: "ai", migrations: try aiMigrations(),
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay], logger: logger)
+}
