@@ -15,9 +15,10 @@ COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
         --product auth-service --product notification-service --product standins --product gateway --product core-service --product payment-service \
+        --product ai-service \
     && mkdir -p /out \
     && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway .build/release/core-service /out/ \
-    && cp .build/release/payment-service /out/ \
+    && cp .build/release/payment-service .build/release/ai-service /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -67,3 +68,10 @@ COPY --from=build /out/TrustTrade_PaymentService.resources /app/TrustTrade_Payme
 EXPOSE 3002
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3002/health || exit 1
 ENTRYPOINT ["/app/payment-service"]
+
+FROM runtime AS ai-service
+COPY --from=build /out/ai-service /app/
+COPY --from=build /out/TrustTrade_AIService.resources /app/TrustTrade_AIService.resources
+EXPOSE 5000
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:5000/health || exit 1
+ENTRYPOINT ["/app/ai-service"]

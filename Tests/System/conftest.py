@@ -180,3 +180,11 @@ def payment(auth, auth_env, log_dir, standins, core):
     s = Service("payment-service", env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "payment-service must exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def ai(auth, auth_env, log_dir):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json")
+    s = Service("ai-service", env, log_dir).wait_healthy()
+    yield s
+    assert s.stop() == 0, "ai-service must exit cleanly on SIGTERM"

@@ -15,9 +15,9 @@ from test_gateway_system import client_ip, gateway_env
 
 
 @pytest.fixture(scope="module")
-def gateway(auth, notification, core, payment, standins, redis_url, log_dir):
+def gateway(auth, notification, core, payment, ai, standins, redis_url, log_dir):
     env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url],
-                                            "payment": [payment.url]})
+                                            "payment": [payment.url], "ai": [ai.url]})
     gw = Service("gateway", env, log_dir).wait_healthy()
     # PayMongo's webhooks come in through the gateway (registered as with PayMongo's API).
     basic = "Basic " + base64.b64encode(b"sk_test_trusttrade_dev:").decode()
@@ -172,6 +172,23 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, s
     assert r.status == 201, r.body
     provider = request("GET", gw + f"/v1/providers/{provider_id}", headers=consumer).json()["data"]
     assert provider["totalReviews"] == 1 and provider["avgRating"] == 5 and provider["totalJobsCompleted"] == 1
+
+    # The AI service scored the pro from the events (core → ai) and core
+    # shows the same score (ai → core), within seconds.
+    deadline = time.time() + 20
+    while True:
+        r = request("GET", gw + f"/v1/ai/trust-score/{pro_id}", headers=consumer)
+        trust = r.json()["data"] if r.status == 200 else None
+        if trust and any(h["reason"] == "review.created" for h in trust["history"]) or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert trust and any(h["reason"] == "review.created" for h in trust["history"]), trust
+    assert [f["name"] for f in trust["factors"]] == ["completionRate", "responseTime", "rating", "accountAge", "disputeRate"]
+    assert trust["providerId"] == provider_id
+    deadline = time.time() + 20
+    while request("GET", gw + f"/v1/providers/{provider_id}", headers=consumer).json()["data"]["trustScore"] != trust["score"]:
+        assert time.time() < deadline, "core shows the AI's score"
+        time.sleep(0.3)
 
     # Both sides were told, through outbox → queue → notification service.
     assert {"booking-created", "review-received"} <= inbox_types(gw, pro, {"booking-created", "review-received"})
