@@ -215,6 +215,11 @@ let package = Package(
             path: "Services/AI/Main"
         ),
         .executableTarget(
+            name: "nlp-eval",
+            dependencies: ["AIService"],
+            path: "Benchmarks/NLPEval"
+        ),
+        .executableTarget(
             name: "core-service",
             dependencies: ["CoreService"],
             path: "Services/Core/Main"

@@ -58,3 +58,104 @@ public struct CalculateTrustRequest: Codable, Sendable {
     public var userId: String?
     public init(userId: String? = nil) { self.userId = userId }
 }
+
+/// `POST /v1/ai/nlp/sentiment` and `/v1/ai/nlp/analyze`.
+public struct TextRequest: Codable, Sendable {
+    public var text: String?
+    public init(text: String? = nil) { self.text = text }
+}
+
+public struct SentimentDTO: Codable, Sendable, Equatable {
+    /// positive, negative, neutral.
+    public var label: String
+    /// −1 … 1.
+    public var score: Double
+    /// en, fil, taglish, unknown.
+    public var language: String
+    /// The words and phrases that counted, with their signed weight.
+    public var evidence: [WeightedText]
+
+    public init(label: String, score: Double, language: String, evidence: [WeightedText]) {
+        self.label = label
+        self.score = score
+        self.language = language
+        self.evidence = evidence
+    }
+}
+
+public struct WeightedText: Codable, Sendable, Equatable {
+    public var text: String
+    public var weight: Double
+    public init(text: String, weight: Double) {
+        self.text = text
+        self.weight = weight
+    }
+}
+
+public struct RiskFlagDTO: Codable, Sendable, Equatable {
+    /// offPlatformPayment, contactShared, insult, scam.
+    public var kind: String
+    public var evidence: String
+    public init(kind: String, evidence: String) {
+        self.kind = kind
+        self.evidence = evidence
+    }
+}
+
+/// `POST /v1/ai/nlp/analyze`: sentiment and risks.
+public struct TextAnalysisDTO: Codable, Sendable, Equatable {
+    public var sentiment: SentimentDTO
+    public var flags: [RiskFlagDTO]
+    /// none, low (contact details), medium (insults), high (off-platform payment, scams).
+    public var riskLevel: String
+    public var wordCount: Int
+
+    public init(sentiment: SentimentDTO, flags: [RiskFlagDTO], riskLevel: String, wordCount: Int) {
+        self.sentiment = sentiment
+        self.flags = flags
+        self.riskLevel = riskLevel
+        self.wordCount = wordCount
+    }
+}
+
+/// A review or chat message flagged high-risk, waiting for an admin.
+public struct ModerationItemDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var id: UUID
+    /// review or chat.
+    public var source: String
+    @LowercaseUUID public var sourceId: UUID
+    @LowercaseUUID public var authorId: UUID
+    public var text: String
+    public var flags: [RiskFlagDTO]
+    public var riskLevel: String
+    /// open, dismissed, actioned.
+    public var status: String
+    public var note: String?
+    public var createdAt: String
+    public var decidedAt: String?
+
+    public init(id: UUID, source: String, sourceId: UUID, authorId: UUID, text: String, flags: [RiskFlagDTO], riskLevel: String, status: String,
+                note: String?, createdAt: String, decidedAt: String?) {
+        self.id = id
+        self.source = source
+        self.sourceId = sourceId
+        self.authorId = authorId
+        self.text = text
+        self.flags = flags
+        self.riskLevel = riskLevel
+        self.status = status
+        self.note = note
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+    }
+}
+
+/// `POST /v1/ai/moderation/:id/resolve` (an admin): `dismiss` (nothing wrong) or `action` (dealt with).
+public struct ResolveModerationRequest: Codable, Sendable {
+    public var action: String?
+    public var note: String?
+    public init(action: String? = nil, note: String? = nil) {
+        self.action = action
+        self.note = note
+    }
+}

@@ -123,3 +123,13 @@ public struct ChatSocketFrame: Codable, Sendable, Equatable {
         self.error = error
     }
 }
+
+/// A text message was sent (core → ai, for risk checks).
+public struct ChatMessageEvent: Codable, Sendable {
+    public var message: ChatMessageDTO
+    public init(message: ChatMessageDTO) { self.message = message }
+}
+
+extension EventType {
+    public static let chatMessageSent = "chat.message-sent"
+}

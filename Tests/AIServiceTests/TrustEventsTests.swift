@@ -20,13 +20,19 @@ import XCTest
 final class TrustEventsTests: XCTestCase {
     static let redisDB = 16
 
-    func testEventsMoveTheScoreOnceEachAndTheScoreReadsBackWithItsFactors() async throws {
-        let aiDB = try await TestEnvironment.freshDatabase("aitrust")
-        let authDB = try await TestEnvironment.freshDatabase("aitrustauth")
+    typealias Scenario = @Sendable (_ client: any TestClientProtocol, _ admin: HTTPFields, _ consumer: HTTPFields, _ queue: JobQueue,
+                                    _ aiDB: String, _ logger: Logger) async throws -> Void
+
+    /// The AI service on a fresh database with a live auth service (real
+    /// tokens; an admin made by the operator's command) and its `ai` queue
+    /// on Redis db `redisDB`.
+    static func withAI(_ label: String, redisDB: Int, _ scenario: Scenario) async throws {
+        let aiDB = try await TestEnvironment.freshDatabase(label)
+        let authDB = try await TestEnvironment.freshDatabase("\(label)auth")
         var quiet = Logger(label: "ai-test")
         quiet.logLevel = .warning
         let logger = quiet
-        let redisURL = TestEnvironment.redisURL(db: Self.redisDB)
+        let redisURL = TestEnvironment.redisURL(db: redisDB)
         let authConfig = try AuthConfig(settings: Settings(["DATABASE_URL": authDB, "REDIS_URL": redisURL, "AUTH_BCRYPT_COST": "4", "PORT": "0"]))
         let auth = try await AuthService.buildApplication(config: authConfig, logger: logger)
         try await auth.test(.live) { authClient in
@@ -38,6 +44,13 @@ final class TrustEventsTests: XCTestCase {
                 let admin = try await Self.account(authClient, config: authConfig, admin: true, logger: logger)
                 let consumer = try await Self.account(authClient, config: authConfig, admin: false, logger: logger)
                 let queue = JobQueue(name: "ai", redis: try RedisClient(url: redisURL, logger: logger))
+                try await scenario(client, admin, consumer, queue, aiDB, logger)
+            }
+        }
+    }
+
+    func testEventsMoveTheScoreOnceEachAndTheScoreReadsBackWithItsFactors() async throws {
+        try await Self.withAI("aitrust", redisDB: Self.redisDB) { client, admin, consumer, queue, aiDB, logger in
                 let providerId = UUID(), providerUser = UUID()
                 func send<P: Codable & Sendable>(_ type: String, _ payload: P, eventId: UUID = UUID()) async throws -> EventEnvelope<P> {
                     let envelope = EventEnvelope(eventId: eventId, type: type, requestId: "req-ai-test", payload: payload)
@@ -149,7 +162,6 @@ final class TrustEventsTests: XCTestCase {
                 r = try await client.execute(uri: "/v1/ai/trust-score/calculate", method: .post, headers: admin,
                                              body: try Self.json(["userId": "nobody"])) { $0 }
                 XCTAssertEqual(r.status, .badRequest)
-            }
         }
     }
 

@@ -21,8 +21,13 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let trust = TrustStore(client: postgres, logger: logger)
 
+    let moderation = ModerationStore(client: postgres, logger: logger)
     let worker = QueueWorker(queue: "ai", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
-        try await trust.handle(job.job)
+        if job.job.name == EventType.chatMessageSent {
+            try await moderation.screen(try job.job.event(ChatMessageEvent.self))
+        } else {
+            try await trust.handle(job.job)
+        }
         return nil
     }
     let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
@@ -30,6 +35,9 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
+    NLPController(moderation: moderation).addRoutes(
+        nlp: router.group("v1/ai/nlp").add(middleware: AuthenticationMiddleware(verifier: verifier)),
+        moderation: router.group("v1/ai/moderation").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     TrustController(trust: trust).addRoutes(
         to: router.group("v1/ai/trust-score").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
 

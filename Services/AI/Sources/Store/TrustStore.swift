@@ -44,8 +44,13 @@ public struct TrustStore: Sendable {
         case EventType.reviewCreated, EventType.reviewUpdated, EventType.reviewDeleted:
             let event = try job.event(ReviewEvent.self)
             return try await once(event.eventId, job.name) { connection in
-                try await ReadModelStore.apply(event.payload.review, deleted: job.name == EventType.reviewDeleted, on: connection, logger: logger)
-                return event.payload.review.providerId
+                let review = event.payload.review
+                try await ReadModelStore.apply(review, deleted: job.name == EventType.reviewDeleted, on: connection, logger: logger)
+                if job.name != EventType.reviewDeleted {
+                    try await ModerationStore.screen(source: "review", sourceId: review.id, author: review.reviewerId,
+                                                     text: review.title + "\n" + review.content, on: connection, logger: logger)
+                }
+                return review.providerId
             } recalculate: { id, connection in
                 try await recalculate(providerId: id, reason: job.name, requestId: event.requestId, on: connection)
             }

@@ -127,6 +127,12 @@ public struct ChatStore: Sendable {
                     provider_read_seq = CASE WHEN provider_user_id = \(sender) THEN \(ChatCursor.decode(message!.cursor)!) ELSE provider_read_seq END
                 WHERE id = \(id)
                 """, logger: logger)
+            if draft.type == .text {
+                // The AI service reads text messages for risks (paying outside the platform, scams).
+                try await OutboxWriter(schema: "core").enqueue(
+                    EventEnvelope(type: EventType.chatMessageSent, requestId: nil, payload: ChatMessageEvent(message: message!)),
+                    queue: "ai", on: connection, logger: logger)
+            }
             return (message!, [people.0, people.1])
         }
     }
