@@ -159,3 +159,71 @@ public struct ResolveModerationRequest: Codable, Sendable {
         self.note = note
     }
 }
+
+/// `POST /v1/ai/matching/recommend` (and `/score` with `providerId`): what
+/// the customer needs, where, for how much, when.
+public struct MatchRequest: Codable, Sendable {
+    public var text: String?
+    /// A category id or name ("Aircon Cleaning").
+    public var category: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    /// Hourly budget in centavos.
+    public var budget: Int64?
+    /// When the job would start (ISO-8601); providers booked then are left out.
+    public var date: String?
+    /// How long the job takes (default 2).
+    public var hours: Double?
+    public var limit: Int?
+    public var providerId: String?
+
+    public init(text: String? = nil, category: String? = nil, latitude: Double? = nil, longitude: Double? = nil, budget: Int64? = nil,
+                date: String? = nil, hours: Double? = nil, limit: Int? = nil, providerId: String? = nil) {
+        self.text = text
+        self.category = category
+        self.latitude = latitude
+        self.longitude = longitude
+        self.budget = budget
+        self.date = date
+        self.hours = hours
+        self.limit = limit
+        self.providerId = providerId
+    }
+}
+
+public struct MatchBreakdownDTO: Codable, Sendable, Equatable {
+    public var skill: Double
+    public var proximity: Double
+    public var trust: Double
+    public var price: Double
+    public init(skill: Double, proximity: Double, trust: Double, price: Double) {
+        self.skill = skill
+        self.proximity = proximity
+        self.trust = trust
+        self.price = price
+    }
+}
+
+/// One ranked provider: 0–1 `score` = 0.4 skill + 0.3 proximity + 0.2 trust + 0.1 price.
+public struct MatchDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var providerId: UUID
+    @LowercaseUUID public var userId: UUID
+    public var businessName: String
+    public var hourlyRate: Int64
+    public var trustScore: Int
+    public var distanceKm: Double?
+    public var score: Double
+    public var breakdown: MatchBreakdownDTO
+
+    public init(providerId: UUID, userId: UUID, businessName: String, hourlyRate: Int64, trustScore: Int, distanceKm: Double?, score: Double,
+                breakdown: MatchBreakdownDTO) {
+        self.providerId = providerId
+        self.userId = userId
+        self.businessName = businessName
+        self.hourlyRate = hourlyRate
+        self.trustScore = trustScore
+        self.distanceKm = distanceKm
+        self.score = score
+        self.breakdown = breakdown
+    }
+}

@@ -26,7 +26,7 @@ final class TrustEventsTests: XCTestCase {
     /// The AI service on a fresh database with a live auth service (real
     /// tokens; an admin made by the operator's command) and its `ai` queue
     /// on Redis db `redisDB`.
-    static func withAI(_ label: String, redisDB: Int, _ scenario: Scenario) async throws {
+    static func withAI(_ label: String, redisDB: Int, settings extra: [String: String] = [:], _ scenario: Scenario) async throws {
         let aiDB = try await TestEnvironment.freshDatabase(label)
         let authDB = try await TestEnvironment.freshDatabase("\(label)auth")
         var quiet = Logger(label: "ai-test")
@@ -39,7 +39,7 @@ final class TrustEventsTests: XCTestCase {
             let port = try XCTUnwrap(authClient.port)
             let app = try await AIService.buildApplication(config: try AIConfig(settings: Settings([
                 "DATABASE_URL": aiDB, "REDIS_URL": redisURL, "PORT": "0", "AUTH_JWKS_URL": "http://127.0.0.1:\(port)/v1/auth/.well-known/jwks.json",
-            ])), logger: logger)
+            ].merging(extra) { _, new in new })), logger: logger)
             try await app.test(.router) { client in
                 let admin = try await Self.account(authClient, config: authConfig, admin: true, logger: logger)
                 let consumer = try await Self.account(authClient, config: authConfig, admin: false, logger: logger)

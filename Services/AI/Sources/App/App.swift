@@ -30,6 +30,8 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
         }
         return nil
     }
+    let index = MatchingIndex()
+    let matching = MatchingStore(client: postgres, logger: logger, index: index, interval: config.matchingRefresh)
     let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
@@ -38,10 +40,12 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     NLPController(moderation: moderation).addRoutes(
         nlp: router.group("v1/ai/nlp").add(middleware: AuthenticationMiddleware(verifier: verifier)),
         moderation: router.group("v1/ai/moderation").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    MatchingController(index: index, store: matching).addRoutes(
+        to: router.group("v1/ai/matching").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     TrustController(trust: trust).addRoutes(
         to: router.group("v1/ai/trust-score").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
 
     return serviceApplication(
         router: router, common: config.common, schema: "ai", migrations: try aiMigrations(),
-        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay], logger: logger)
+        postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay, matching], logger: logger)
 }
