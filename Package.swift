@@ -215,6 +215,11 @@ let package = Package(
             path: "Services/AI/Main"
         ),
         .executableTarget(
+            name: "matching-bench",
+            dependencies: ["AIService"],
+            path: "Benchmarks/MatchingBench"
+        ),
+        .executableTarget(
             name: "nlp-eval",
             dependencies: ["AIService"],
             path: "Benchmarks/NLPEval"

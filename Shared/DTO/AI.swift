@@ -227,3 +227,35 @@ public struct MatchDTO: Codable, Sendable, Equatable {
         self.breakdown = breakdown
     }
 }
+
+/// `POST /v1/ai/trust-score/predict`: a provider (by user id) and the job's size.
+public struct PredictRequest: Codable, Sendable {
+    public var userId: String?
+    /// Centavos (default ₱1,500).
+    public var amount: Int64?
+    public init(userId: String? = nil, amount: Int64? = nil) {
+        self.userId = userId
+        self.amount = amount
+    }
+}
+
+/// The chance the booking completes without a dispute, and the model that said so.
+public struct PredictionDTO: Codable, Sendable, Equatable {
+    @LowercaseUUID public var userId: UUID
+    public var probability: Double
+    public var modelVersion: Int
+    /// synthetic (the shipped first model) or platform.
+    public var modelSource: String
+    /// The model's AUC on held-out bookings when it was trained.
+    public var modelAuc: Double
+    public var features: [String: Double]
+
+    public init(userId: UUID, probability: Double, modelVersion: Int, modelSource: String, modelAuc: Double, features: [String: Double]) {
+        self.userId = userId
+        self.probability = probability
+        self.modelVersion = modelVersion
+        self.modelSource = modelSource
+        self.modelAuc = modelAuc
+        self.features = features
+    }
+}

@@ -162,6 +162,23 @@ final class TrustEventsTests: XCTestCase {
                 r = try await client.execute(uri: "/v1/ai/trust-score/calculate", method: .post, headers: admin,
                                              body: try Self.json(["userId": "nobody"])) { $0 }
                 XCTAssertEqual(r.status, .badRequest)
+
+                // The chance a new booking completes cleanly, from the shipped model.
+                r = try await client.execute(uri: "/v1/ai/trust-score/predict", method: .post, headers: consumer,
+                                             body: try Self.json(["userId": providerUser.uuidString, "amount": 150_000])) { $0 }
+                XCTAssertEqual(r.status, .ok)
+                let prediction = try XCTUnwrap(Self.body(r)["data"] as? [String: Any])
+                let probability = try XCTUnwrap(prediction["probability"] as? Double)
+                XCTAssertTrue((0.0...1.0).contains(probability))
+                XCTAssertEqual(prediction["modelVersion"] as? Int, 1)
+                XCTAssertEqual(prediction["modelSource"] as? String, "synthetic")
+                XCTAssertEqual((prediction["features"] as? [String: Any])?.count, 7)
+                r = try await client.execute(uri: "/v1/ai/trust-score/predict", method: .post, headers: consumer,
+                                             body: try Self.json(["userId": UUID().uuidString])) { $0 }
+                XCTAssertEqual(r.status, .notFound)
+                r = try await client.execute(uri: "/v1/ai/trust-score/predict", method: .post, headers: consumer,
+                                             body: try Self.json(["userId": providerUser.uuidString, "amount": -1])) { $0 }
+                XCTAssertEqual(r.status, .badRequest)
         }
     }
 

@@ -42,7 +42,7 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
         moderation: router.group("v1/ai/moderation").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     MatchingController(index: index, store: matching).addRoutes(
         to: router.group("v1/ai/matching").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    TrustController(trust: trust).addRoutes(
+    TrustController(trust: trust, models: ModelStore(client: postgres, logger: logger)).addRoutes(
         to: router.group("v1/ai/trust-score").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
 
     return serviceApplication(

@@ -175,6 +175,14 @@ public struct TrustStore: Sendable {
         return nil
     }
 
+    /// The provider's record now (for predictions); nil when unknown.
+    public func record(userId: UUID, now: Date = Date()) async throws -> TrustInputs? {
+        try await client.withConnection { connection in
+            guard let providerId = try await Self.providerId(userId: userId, on: connection, logger: logger) else { return nil }
+            return try await Self.inputs(providerId: providerId, now: now, on: connection, logger: logger)?.0
+        }
+    }
+
     /// The score with its factors and the last 20 changes.
     public func score(userId: UUID) async throws -> TrustScoreDTO? {
         try await client.withConnection { connection in
