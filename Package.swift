@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "core-service", targets: ["core-service"]),
         .executable(name: "payment-service", targets: ["payment-service"]),
         .executable(name: "ai-service", targets: ["ai-service"]),
+        .executable(name: "file-service", targets: ["file-service"]),
         .executable(name: "redis-bench", targets: ["redis-bench"]),
         .executable(name: "queue-bench", targets: ["queue-bench"]),
         .executable(name: "gateway-bench", targets: ["gateway-bench"]),
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -213,6 +215,31 @@ let package = Package(
             name: "ai-service",
             dependencies: ["AIService"],
             path: "Services/AI/Main"
+        ),
+        .systemLibrary(name: "CLibVips", path: "Shared/CLibVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        .target(name: "VipsShim", dependencies: ["CLibVips"], path: "Shared/VipsShim"),
+        .target(
+            name: "FileService",
+            dependencies: [
+                "ServiceKit",
+                "TrustTradeDTO",
+                "Redis",
+                "Queue",
+                "VipsShim",
+                "CLibVips",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            path: "Services/File/Sources",
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "file-service",
+            dependencies: ["FileService"],
+            path: "Services/File/Main"
         ),
         .executableTarget(
             name: "matching-bench",

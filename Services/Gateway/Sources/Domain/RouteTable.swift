@@ -103,6 +103,8 @@ public struct RouteTable: Sendable {
         .init(.get, "providers/**"),
         .init(.get, "reviews/**"),
         .init(.post, "payments/webhook"),
+        // A signed URL is its own credential (HMAC + expiry, checked by the file service).
+        .init(.get, "files/*/content"),
     ]
 
     public static let standardClasses: [(RoutePattern, RouteClass)] = [

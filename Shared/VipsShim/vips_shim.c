@@ -1,0 +1,55 @@
+#include "vips_shim.h"
+#include <string.h>
+#include <vips/vips.h>
+
+int tt_vips_start(void) {
+    if (VIPS_INIT("trusttrade")) return -1;
+    // No operation cache: every upload is different; keep memory flat.
+    vips_cache_set_max(0);
+    return 0;
+}
+
+int tt_vips_header(const char *path, int *width, int *height) {
+    VipsImage *image = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!image) return -1;
+    *width = vips_image_get_width(image);
+    *height = vips_image_get_height(image);
+    g_object_unref(image);
+    return 0;
+}
+
+int tt_vips_strip(const char *in, const char *out) {
+    VipsImage *image = vips_image_new_from_file(in, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!image) return -1;
+    // Turn the pixels the way the camera's orientation tag said, then drop the tags.
+    VipsImage *rotated = NULL;
+    if (vips_autorot(image, &rotated, NULL)) {
+        g_object_unref(image);
+        return -1;
+    }
+    g_object_unref(image);
+    int result = vips_image_write_to_file(rotated, out, "strip", TRUE, NULL);
+    g_object_unref(rotated);
+    return result;
+}
+
+int tt_vips_webp_thumbnail(const char *path, int size, int q, void **buffer, size_t *length, int *width, int *height) {
+    VipsImage *thumb = NULL;
+    if (vips_thumbnail(path, &thumb, size, "height", size, "size", VIPS_SIZE_DOWN, NULL)) return -1;
+    *width = vips_image_get_width(thumb);
+    *height = vips_image_get_height(thumb);
+    int result = vips_webpsave_buffer(thumb, buffer, length, "Q", q, "strip", TRUE, NULL);
+    g_object_unref(thumb);
+    return result;
+}
+
+void tt_vips_free(void *buffer) { g_free(buffer); }
+
+void tt_vips_error(char *out, size_t capacity) {
+    const char *message = vips_error_buffer();
+    if (capacity > 0) {
+        strncpy(out, message ? message : "", capacity - 1);
+        out[capacity - 1] = 0;
+    }
+    vips_error_clear();
+}
