@@ -391,6 +391,20 @@ let package = Package(
             ],
             path: "Tests/AIServiceTests"
         ),
+        .testTarget(
+            name: "FileServiceTests",
+            dependencies: [
+                "FileService",
+                "AuthService",
+                "ServiceKit",
+                "TrustTradeDTO",
+                "TestSupport",
+                "VipsShim",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/FileServiceTests"
+        ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "Redis", "TestSupport"], path: "Tests/QueueTests"),

@@ -6,6 +6,8 @@
 #   libhiredis-dev, pkg-config C client linked by Shared/CHiredis
 #   postgresql                 only if no PostgreSQL server binaries are found
 #   postgresql-contrib         if the server lacks pg_trgm/earthdistance/btree_gist
+#   libvips-dev                images in the file service (a C library, through Shared/VipsShim)
+#   clamav-daemon              the file service's virus scanner (clamd)
 #
 #   wrk, nginx-light           only with `bench` (scripts/bench-gateway.sh)
 #
@@ -31,6 +33,8 @@ need_pkg libhiredis-dev
 need_cmd curl curl
 need_cmd psql postgresql-client
 need_cmd openssl openssl
+need_pkg libvips-dev
+need_pkg clamav-daemon
 
 if [ "${1:-}" = bench ]; then
     need_cmd wrk wrk

@@ -43,6 +43,7 @@ PY
     fi
 }
 read -r PG_PORT REDIS_PORT < <(free_ports)
+read -r CLAMD_PORT _ < <(free_ports)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/trusttrade-test.XXXXXX")
 
@@ -54,6 +55,7 @@ cleanup() {
         cleaned=yes
         echo "== test: stopping PostgreSQL and Redis, removing $tmp"
         bash "$root/scripts/services.sh" stop "$tmp" "$PG_PORT" "$REDIS_PORT" || true
+        bash "$root/scripts/clamd.sh" stop "$tmp/clamd" || true
         rm -rf "$tmp"
     fi
     exit "$rc"
@@ -66,6 +68,9 @@ echo "== test: PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT,
 SERVICES_MODE="test" bash scripts/services.sh start "$tmp" "$PG_PORT" "$REDIS_PORT"
 eval "$(bash scripts/services.sh env "$tmp" "$PG_PORT" "$REDIS_PORT")"
 export DATABASE_URL REDIS_URL
+# The file service's virus scanner, with our EICAR-only signature file.
+bash scripts/clamd.sh start "$tmp/clamd" "$CLAMD_PORT"
+export CLAMD_PORT
 echo "== test: DATABASE_URL=$DATABASE_URL"
 echo "== test: REDIS_URL=$REDIS_URL"
 

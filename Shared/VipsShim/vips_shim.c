@@ -45,6 +45,23 @@ int tt_vips_webp_thumbnail(const char *path, int size, int q, void **buffer, siz
 
 void tt_vips_free(void *buffer) { g_free(buffer); }
 
+int tt_vips_make_sample(const char *path, int width, int height) {
+    VipsImage *xy = NULL, *x = NULL, *y = NULL, *noise = NULL, *r = NULL, *g = NULL, *b = NULL, *rgb = NULL, *u8 = NULL;
+    int result = -1;
+    if (vips_xyz(&xy, width, height, NULL)) goto done;
+    if (vips_extract_band(xy, &x, 0, NULL) || vips_extract_band(xy, &y, 1, NULL)) goto done;
+    if (vips_gaussnoise(&noise, width, height, "sigma", 12.0, "mean", 0.0, NULL)) goto done;
+    if (vips_linear1(x, &r, 255.0 / width, 0, NULL) || vips_linear1(y, &g, 255.0 / height, 0, NULL)) goto done;
+    if (vips_add(r, noise, &b, NULL)) goto done;
+    VipsImage *bands[3] = {r, g, b};
+    if (vips_bandjoin(bands, &rgb, 3, NULL) || vips_cast_uchar(rgb, &u8, NULL)) goto done;
+    result = vips_image_write_to_file(u8, path, NULL);
+done:
+    VipsImage *all[] = {xy, x, y, noise, r, g, b, rgb, u8};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) if (all[i]) g_object_unref(all[i]);
+    return result;
+}
+
 void tt_vips_error(char *out, size_t capacity) {
     const char *message = vips_error_buffer();
     if (capacity > 0) {

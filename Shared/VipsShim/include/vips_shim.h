@@ -21,6 +21,10 @@ int tt_vips_webp_thumbnail(const char *path, int size, int q, void **buffer, siz
 
 void tt_vips_free(void *buffer);
 
+/// A synthetic photo (colour gradients with noise) of the given size, saved
+/// in the format `path`'s extension names; for tests and benchmarks.
+int tt_vips_make_sample(const char *path, int width, int height);
+
 /// The last libvips error message (cleared after reading into `out`).
 void tt_vips_error(char *out, size_t capacity);
 

@@ -82,6 +82,11 @@ public struct ClamdScanner: FileScanner {
             reply = context.eventLoop.makePromise()
         }
 
+        func handlerRemoved(context: ChannelHandlerContext) {
+            // Never leave the promise open (a refused connection removes the handler first).
+            reply.fail(ScannerUnavailable(description: "clamd closed the connection"))
+        }
+
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             text += String(buffer: buffer)

@@ -52,9 +52,11 @@ public struct Uploads: Sendable {
         var part: (name: String, filename: String?)?
         var purposeText = ""
         var fileName: String?
+        var declaredType: String?
         var fileParts = 0
         var pending = ByteBuffer()
         parser.onHeader = { name, value in
+            if name.lowercased() == "content-type", part?.name == "file" { declaredType = value.lowercased() }
             guard name.lowercased() == "content-disposition" else { return }
             let fields = Self.dispositionFields(value)
             part = (fields["name"] ?? "", fields["filename"])
@@ -102,6 +104,11 @@ public struct Uploads: Sendable {
                 throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "This zip is not a Word document (docx)")
             }
             kind = .docx
+        }
+        // The name and the declared type must agree with the bytes.
+        guard FileKind.agrees(kind, fileName: fileName, declaredType: declaredType) else {
+            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType,
+                           message: "The file is \(kind.rawValue) but was sent as \(declaredType ?? fileName ?? "something else")")
         }
         guard purpose.allowed.contains(kind) else {
             throw APIError(.unsupportedMediaType, code: .unsupportedMediaType,

@@ -51,6 +51,23 @@ public enum FileKind: String, Sendable, Codable, CaseIterable {
         return undecided ? .needMore : .unknown
     }
 
+    /// The file's name and the type the client declared (when given) must
+    /// say what the bytes say: a PNG named .pdf, or a PDF sent as image/png, is refused.
+    public static func agrees(_ kind: FileKind, fileName: String?, declaredType: String?) -> Bool {
+        let extensions: [FileKind: Set<String>] = [.jpeg: ["jpg", "jpeg", "jfif"], .png: ["png"], .pdf: ["pdf"], .docx: ["docx"]]
+        if let name = fileName, let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            let ext = name[name.index(after: dot)...].lowercased()
+            guard extensions[kind]!.contains(ext) else { return false }
+        }
+        if let declared = declaredType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces),
+           !declared.isEmpty, declared != "application/octet-stream" {
+            let aliases: [FileKind: Set<String>] = [.jpeg: ["image/jpeg", "image/jpg", "image/pjpeg"], .png: ["image/png"],
+                                                    .pdf: ["application/pdf"], .docx: [FileKind.docx.contentType]]
+            guard aliases[kind]!.contains(declared) else { return false }
+        }
+        return true
+    }
+
     /// A docx is an OOXML zip: its central directory names
     /// `[Content_Types].xml` and `word/document.xml`.
     public static func isDocx(zipEntries: [String]) -> Bool {
