@@ -4,7 +4,7 @@ ARG SWIFT_IMAGE=swift:6.1-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev pkg-config && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libhiredis-dev libvips-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies in their own layer so code changes do not refetch them.
 COPY Package.swift ./
@@ -15,10 +15,10 @@ COPY Benchmarks ./Benchmarks
 COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib \
         --product auth-service --product notification-service --product standins --product gateway --product core-service --product payment-service \
-        --product ai-service \
+        --product ai-service --product file-service \
     && mkdir -p /out \
     && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway .build/release/core-service /out/ \
-    && cp .build/release/payment-service .build/release/ai-service /out/ \
+    && cp .build/release/payment-service .build/release/ai-service .build/release/file-service /out/ \
     && cp -R .build/release/*.resources /out/ 2>/dev/null || true
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -75,3 +75,16 @@ COPY --from=build /out/TrustTrade_AIService.resources /app/TrustTrade_AIService.
 EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:5000/health || exit 1
 ENTRYPOINT ["/app/ai-service"]
+
+# libvips at run time for the file service only.
+FROM runtime AS file-service
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends libvips42 && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /data/files && chown trusttrade /data/files
+USER trusttrade
+COPY --from=build /out/file-service /app/
+COPY --from=build /out/TrustTrade_FileService.resources /app/TrustTrade_FileService.resources
+ENV FILE_STORAGE_PATH=/data/files
+EXPOSE 3004
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:3004/health || exit 1
+ENTRYPOINT ["/app/file-service"]

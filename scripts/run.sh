@@ -79,6 +79,12 @@ service_env() {
             echo "PAYMONGO_SECRET_KEY=sk_test_trusttrade_dev"
             echo "PAYMONGO_WEBHOOK_SECRET=whsk_trusttrade_dev"
             ;;
+        file-service)
+            # Files on disk under .data/files; clamd (our EICAR-only signatures) on CLAMD_PORT.
+            echo "FILE_STORAGE_PATH=$root/.data/files"
+            echo "CLAMD_PORT=$clamd_port"
+            echo "FILE_PUBLIC_BASE_URL=http://localhost:8080"
+            ;;
         notification-service)
             # Providers point at the stand-ins; the dev mailbox is http://127.0.0.1:4010/mailbox
             echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
@@ -193,7 +199,8 @@ cleanup() {
         done
         wait 2>/dev/null || true
     fi
-    say "stopping Redis and PostgreSQL"
+    say "stopping clamd, Redis and PostgreSQL"
+    bash "$root/scripts/clamd.sh" stop "$data/clamd" || true
     bash "$root/scripts/services.sh" stop "$data" "$pg_port" "$redis_port" || true
     exit "$rc"
 }
@@ -204,6 +211,10 @@ trap 'exit 143' TERM
 bash scripts/services.sh start "$data" "$pg_port" "$redis_port"
 eval "$(bash scripts/services.sh env "$data" "$pg_port" "$redis_port")"
 export DATABASE_URL REDIS_URL
+# The file service's virus scanner.
+bash scripts/clamd.sh stop "$data/clamd" || true
+clamd_port=$(next_free_port "${CLAMD_PORT:-3310}")
+bash scripts/clamd.sh start "$data/clamd" "$clamd_port"
 
 rows=()
 for entry in "${SERVICES[@]}"; do
