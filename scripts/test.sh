@@ -43,7 +43,7 @@ PY
     fi
 }
 read -r PG_PORT REDIS_PORT < <(free_ports)
-read -r CLAMD_PORT _ < <(free_ports)
+read -r CLAMD_PORT S3_PORT < <(free_ports)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/trusttrade-test.XXXXXX")
 
@@ -56,6 +56,7 @@ cleanup() {
         echo "== test: stopping PostgreSQL and Redis, removing $tmp"
         bash "$root/scripts/services.sh" stop "$tmp" "$PG_PORT" "$REDIS_PORT" || true
         bash "$root/scripts/clamd.sh" stop "$tmp/clamd" || true
+        [ -n "${moto_pid:-}" ] && kill "$moto_pid" 2>/dev/null || true
         rm -rf "$tmp"
     fi
     exit "$rc"
@@ -71,6 +72,12 @@ export DATABASE_URL REDIS_URL
 # The file service's virus scanner, with our EICAR-only signature file.
 bash scripts/clamd.sh start "$tmp/clamd" "$CLAMD_PORT"
 export CLAMD_PORT
+# An S3-compatible server for the file service's S3 storage (moto, from PyPI).
+python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$tmp/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$S3_PORT/" 2>/dev/null && break; sleep 0.25; done
+export S3_TEST_ENDPOINT="http://127.0.0.1:$S3_PORT"
+echo "== test: clamd on 127.0.0.1:$CLAMD_PORT, S3 (moto) on $S3_TEST_ENDPOINT"
 echo "== test: DATABASE_URL=$DATABASE_URL"
 echo "== test: REDIS_URL=$REDIS_URL"
 

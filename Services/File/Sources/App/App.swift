@@ -19,7 +19,17 @@ public func buildApplication(config: FileConfig, storage override: BlobStorage? 
     let logger = logger ?? ServiceRuntime.logger(config.common.serviceName, level: config.common.logLevel)
     let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
-    let storage: BlobStorage = try override ?? DiskStorage(root: config.storagePath)
+    let storage: BlobStorage
+    if let override {
+        storage = override
+    } else if config.storage == "s3" {
+        let s3 = S3Storage(endpoint: config.s3Endpoint, bucket: config.s3Bucket, region: config.s3Region, accessKey: config.s3AccessKey,
+                           secretKey: config.s3SecretKey)
+        if config.s3CreateBucket { try await s3.ensureBucket() }
+        storage = s3
+    } else {
+        storage = try DiskStorage(root: config.storagePath)
+    }
     let store = FileStore(client: postgres, logger: logger)
     let scanner: FileScanner? = config.clamdHost.isEmpty ? nil : ClamdScanner(host: config.clamdHost, port: config.clamdPort)
     let uploads = Uploads(

@@ -20,6 +20,14 @@ public struct FileConfig: Sendable {
     public var publicBaseURL: String
     public var linkLifetimeSeconds: Int64
     public var workerConcurrency: Int
+    /// S3 (FILE_STORAGE=s3): endpoint, bucket, region, keys; path-style URLs.
+    public var s3Endpoint: String
+    public var s3Bucket: String
+    public var s3Region: String
+    public var s3AccessKey: String
+    public var s3SecretKey: String
+    /// Create the bucket at start (development, tests).
+    public var s3CreateBucket: Bool
 
     public init(settings: Settings = Settings()) throws {
         common = try CommonConfig(serviceName: "file-service", defaultPort: 3004, settings: settings)
@@ -36,6 +44,12 @@ public struct FileConfig: Sendable {
         publicBaseURL = settings.string("FILE_PUBLIC_BASE_URL", default: "http://localhost:8080").withoutTrailingSlash
         linkLifetimeSeconds = Int64(try settings.int("FILE_LINK_LIFETIME_SECONDS", default: 900))
         workerConcurrency = try settings.int("FILE_WORKER_CONCURRENCY", default: 4)
+        s3Endpoint = settings.string("S3_ENDPOINT", default: "https://s3.ap-southeast-1.amazonaws.com")
+        s3Bucket = settings.string("S3_BUCKET", default: "trusttrade-files")
+        s3Region = settings.string("S3_REGION", default: "ap-southeast-1")
+        s3AccessKey = settings.string("S3_ACCESS_KEY_ID", default: "")
+        s3SecretKey = settings.string("S3_SECRET_ACCESS_KEY", default: "")
+        s3CreateBucket = try settings.bool("S3_CREATE_BUCKET", default: false)
         guard ["disk", "s3"].contains(storage) else { throw ConfigurationError(key: "FILE_STORAGE", message: "must be disk or s3") }
     }
 }
