@@ -309,7 +309,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["ServiceKit", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["ServiceKit", "VipsShim", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/Support"
         ),
         .executableTarget(
@@ -347,6 +347,7 @@ let package = Package(
             name: "CoreServiceTests",
             dependencies: [
                 "CoreService",
+                "FileService",
                 "AuthService",
                 "ServiceKit",
                 "Queue",

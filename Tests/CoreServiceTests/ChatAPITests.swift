@@ -36,8 +36,18 @@ final class ChatAPITests: XCTestCase {
                 r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: sender, ["content": "Message \(i)"])
                 XCTAssertEqual(r.status, .created)
             }
+            // A photo: Juan's own chat upload; Pedro may open it once it is sent.
+            let photo = try await CoreHarness.upload("chat_attachment", as: juan)
+            var file = try await CoreHarness.fileClient!.execute(uri: "/v1/files/\(photo)", method: .get, headers: pedro.headers) { $0 }
+            XCTAssertEqual(file.status, .notFound, "private until shared")
+            r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: pedro, ["type": "image", "fileId": photo])
+            XCTAssertEqual(r.status, .badRequest, "not Pedro's upload")
             r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, ["type": "image", "fileId": UUID().uuidString])
+            XCTAssertEqual(r.status, .badRequest, "no such upload")
+            r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, ["type": "image", "fileId": photo])
             XCTAssertEqual(r.status, .created)
+            file = try await CoreHarness.fileClient!.execute(uri: "/v1/files/\(photo)", method: .get, headers: pedro.headers) { $0 }
+            XCTAssertEqual(file.status, .ok, "shared with the other side")
             for bad: [String: Any] in [["content": "  "], ["type": "video", "content": "x"], ["type": "image"], ["type": "file", "fileId": "not-a-uuid"], ["content": "hi", "fileId": UUID().uuidString],
                                        ["content": String(repeating: "a", count: 4001)]] {
                 r = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, bad)

@@ -1,5 +1,6 @@
 import AuthService
 import CoreService
+import FileService
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -43,12 +44,21 @@ enum CoreHarness {
         let auth = try await AuthService.buildApplication(config: try AuthConfig(settings: Settings([
             "DATABASE_URL": authDB, "REDIS_URL": redisURL, "AUTH_BCRYPT_COST": "4", "PORT": "0",
         ])), logger: logger)
+        // Core checks avatars, portfolio photos and chat attachments with the file service.
+        let fileDB = try await TestEnvironment.freshDatabase("\(label)files")
+        let storage = NSTemporaryDirectory() + "tt-core-files-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: storage) }
         try await auth.test(.live) { authClient in
             let port = try XCTUnwrap(authClient.port)
+            let files = try await FileService.buildApplication(config: try FileConfig(settings: Settings([
+                "DATABASE_URL": fileDB, "REDIS_URL": redisURL, "PORT": "0", "AUTH_JWKS_URL": "http://127.0.0.1:\(port)/v1/auth/.well-known/jwks.json",
+                "FILE_STORAGE_PATH": storage, "CLAMD_PORT": ProcessInfo.processInfo.environment["CLAMD_PORT"] ?? "3310",
+            ])), logger: logger)
+            try await files.test(.live) { fileClient in
             let app = try await CoreService.buildApplication(config: try CoreConfig(settings: Settings([
                 "DATABASE_URL": coreDB, "REDIS_URL": redisURL, "PORT": "0",
                 "AUTH_JWKS_URL": "http://127.0.0.1:\(port)/v1/auth/.well-known/jwks.json",
-                "AUTH_BASE_URL": "http://127.0.0.1:\(port)",
+                "AUTH_BASE_URL": "http://127.0.0.1:\(port)", "FILE_BASE_URL": "http://127.0.0.1:\(try XCTUnwrap(fileClient.port))",
             ].merging(extra) { _, new in new })), logger: logger)
             let signUp: @Sendable (String, String) async throws -> Account = { name, type in
                 let email = TestEnvironment.uniqueEmail(label)
@@ -65,11 +75,29 @@ enum CoreHarness {
             try await app.test(live ? .live : .router) { client in
                 try await $authClient.withValue(authClient) {
                     try await $redisURL.withValue(redisURL) {
-                        try await scenario(signUp, client, coreDB, logger)
+                        try await $fileClient.withValue(fileClient) {
+                            try await scenario(signUp, client, coreDB, logger)
+                        }
                     }
                 }
             }
+            }
         }
+    }
+
+    /// The file service of the running scenario.
+    @TaskLocal static var fileClient: (any TestClientProtocol)?
+
+    /// Uploads a photo (or `file`) as `account` for `purpose`; answers its id.
+    static func upload(_ purpose: String, as account: Account, file: [UInt8]? = nil, name: String = "photo.png") async throws -> String {
+        let files = try XCTUnwrap(fileClient)
+        var headers = account.headers
+        headers[.contentType] = "multipart/form-data; boundary=\(UploadFixtures.boundary)"
+        let bytes = try file ?? UploadFixtures.sample("png", width: 64, height: 48)
+        let r = try await files.execute(uri: "/v1/files/upload", method: .post, headers: headers,
+                                        body: ByteBuffer(bytes: UploadFixtures.multipart(purpose: purpose, file: bytes, name: name))) { $0 }
+        XCTAssertEqual(r.status, .created)
+        return try XCTUnwrap((body(r)["data"] as? [String: Any])?["id"] as? String)
     }
 
     /// The auth service of the running scenario.

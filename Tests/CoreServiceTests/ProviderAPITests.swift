@@ -103,8 +103,14 @@ final class ProviderAPITests: XCTestCase {
             let pedro = try await signUp("Pedro Penduko", "consumer")
             let maria = try await signUp("Maria Makiling", "consumer")
             let providerId = try await CoreHarness.makeProvider(client, pedro)
-            let photo = UUID().uuidString.lowercased()
+            let photo = try await CoreHarness.upload("portfolio", as: pedro)
             let item: [String: Any] = ["title": "Window-type cleaning, Pasig", "description": "Before and after", "fileIds": [photo]]
+            // Only the provider's own portfolio uploads: not someone else's, not an unknown id.
+            let mariasPhoto = try await CoreHarness.upload("portfolio", as: maria)
+            for fileIds in [[mariasPhoto], [UUID().uuidString]] {
+                let r = try await CoreHarness.call(client, .post, "/v1/providers/\(providerId)/portfolio", as: pedro, ["title": "Kitchen", "fileIds": fileIds])
+                XCTAssertEqual(r.status, .badRequest, "\(r.body)")
+            }
 
             var r = try await CoreHarness.call(client, .post, "/v1/providers/\(providerId)/portfolio", as: maria, item)
             XCTAssertEqual(r.status, .forbidden)
@@ -129,10 +135,15 @@ final class ProviderAPITests: XCTestCase {
             // The avatar: an uploaded file's id, shown on the public profile.
             r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": "avatar.png"])
             XCTAssertEqual(r.status, .badRequest)
-            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": photo])
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": mariasPhoto])
+            XCTAssertEqual(r.status, .badRequest, "uploaded for the portfolio, not as an avatar")
+            let avatar = try await CoreHarness.upload("avatar", as: maria)
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: pedro, ["fileId": avatar])
+            XCTAssertEqual(r.status, .badRequest, "someone else's upload")
+            r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": avatar])
             XCTAssertEqual(r.status, .ok)
             r = try await CoreHarness.call(client, .get, "/v1/users/\(maria.id)", as: pedro)
-            XCTAssertEqual((r.body["data"] as? [String: Any])?["avatarFileId"] as? String, photo)
+            XCTAssertEqual((r.body["data"] as? [String: Any])?["avatarFileId"] as? String, avatar)
             r = try await CoreHarness.call(client, .post, "/v1/users/avatar", as: maria, ["fileId": NSNull()])
             XCTAssertEqual(r.status, .ok)
             XCTAssertNil((r.body["data"] as? [String: Any])?["avatarFileId"] as? String)

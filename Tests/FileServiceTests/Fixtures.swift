@@ -1,5 +1,5 @@
 import Foundation
-import VipsShim
+import TestSupport
 
 /// Files for the tests, made here: photos by libvips, a JPEG with EXIF and
 /// GPS written by hand, OOXML and plain zips, the EICAR test string.
@@ -7,11 +7,7 @@ enum Fixtures {
     static let eicar = Array(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
 
     static func sample(_ ext: String, width: Int = 640, height: Int = 480) throws -> [UInt8] {
-        let path = NSTemporaryDirectory() + "tt-sample-\(UUID().uuidString).\(ext)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        _ = tt_vips_start()
-        guard tt_vips_make_sample(path, Int32(width), Int32(height)) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        try UploadFixtures.sample(ext, width: width, height: height)
     }
 
     /// A JPEG with an EXIF block naming the camera "TrustTradeCam" and a GPS
@@ -71,18 +67,7 @@ enum Fixtures {
         return ~crc
     }
 
-    /// A multipart/form-data body: `purpose` then the file part.
-    static func multipart(purpose: String?, file: [UInt8]?, name: String = "upload.bin", type: String? = nil, boundary: String = "ttBoundary42")
-        -> [UInt8] {
-        var body: [UInt8] = []
-        if let purpose {
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n\(purpose)\r\n".utf8)
-        }
-        if let file {
-            var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\n"
-            if let type { head += "Content-Type: \(type)\r\n" }
-            body += Array((head + "\r\n").utf8) + file + Array("\r\n".utf8)
-        }
-        return body + Array("--\(boundary)--\r\n".utf8)
+    static func multipart(purpose: String?, file: [UInt8]?, name: String = "upload.bin", type: String? = nil) -> [UInt8] {
+        UploadFixtures.multipart(purpose: purpose, file: file, name: name, type: type)
     }
 }

@@ -21,10 +21,9 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let http = HTTPClient.shared
-    let profiles = ProfileService(
-        store: ProfileStore(client: postgres, logger: logger),
-        auth: InternalClient(httpClient: http, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret)),
-        authBaseURL: config.authBaseURL)
+    let internalClient = InternalClient(httpClient: http, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret))
+    let profiles = ProfileService(store: ProfileStore(client: postgres, logger: logger), auth: internalClient, authBaseURL: config.authBaseURL)
+    let files = FileDirectory(client: internalClient, baseURL: config.fileBaseURL)
     let categories = CategoryStore(client: postgres, logger: logger)
     let bookings = BookingStore(client: postgres, logger: logger, settings: .init(
         pendingLifetime: config.bookingPendingLifetime, confirmationWindow: config.bookingConfirmationWindow, appBaseURL: config.appBaseURL))
@@ -69,15 +68,15 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let verifier = TokenVerifier(common: config.common, httpClient: http, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(CoreRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
-    UserController(profiles: profiles)
+    UserController(profiles: profiles, files: files)
         .addRoutes(to: router.group("v1/users").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     CategoryController(store: categories, directory: directory).addRoutes(to: router.group("v1/categories"))
     let reviews = ReviewController<CoreRequestContext>(reviews: ReviewStore(client: postgres, logger: logger, appBaseURL: config.appBaseURL), directory: directory, stats: stats)
     reviews.addRoutes(to: router.group("v1/reviews").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
-    ProviderController(providers: providerStore, profiles: profiles, reviews: reviews, directory: directory)
+    ProviderController(providers: providerStore, profiles: profiles, reviews: reviews, directory: directory, files: files)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     let hub = ChatHub(redis: redis, logger: logger)
-    ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles)
+    ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles, files: files)
         .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     InternalBookingController(bookings: bookings, providers: providerStore).addRoutes(
         to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))

@@ -6,6 +6,8 @@ public struct CoreConfig: Sendable {
     public var common: CommonConfig
     /// The auth service's base URL, for `/internal/users/:id`.
     public var authBaseURL: String
+    /// The file service, for `/internal/files` (avatars, portfolio photos, chat attachments).
+    public var fileBaseURL: String
     public var workerConcurrency: Int
     /// How long a provider has to answer a booking request before it expires.
     public var bookingPendingLifetime: Duration
@@ -20,6 +22,7 @@ public struct CoreConfig: Sendable {
     public init(settings: Settings = Settings()) throws {
         common = try CommonConfig(serviceName: "core-service", defaultPort: 3000, settings: settings)
         authBaseURL = settings.string("AUTH_BASE_URL", default: "http://127.0.0.1:3001")
+        fileBaseURL = settings.string("FILE_BASE_URL", default: "http://127.0.0.1:3004")
         workerConcurrency = try settings.int("CORE_WORKER_CONCURRENCY", default: 10)
         bookingPendingLifetime = .seconds(try settings.int("CORE_BOOKING_PENDING_TTL_SECONDS", default: 86_400))
         bookingConfirmationWindow = .seconds(try settings.int("CORE_BOOKING_CONFIRM_WINDOW_SECONDS", default: 172_800))

@@ -13,12 +13,14 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
     let hub: ChatHub
     let stats: DailyStats
     let profiles: ProfileService
+    let files: FileDirectory
 
-    public init(chats: ChatStore, hub: ChatHub, stats: DailyStats, profiles: ProfileService) {
+    public init(chats: ChatStore, hub: ChatHub, stats: DailyStats, profiles: ProfileService, files: FileDirectory) {
         self.chats = chats
         self.hub = hub
         self.stats = stats
         self.profiles = profiles
+        self.files = files
     }
 
     /// `group` requires a signed-in user.
@@ -89,7 +91,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
         let draft = try ChatMessageDraft.validate(try await request.decodeJSON(as: SendMessageRequest.self, context: context))
-        return Envelope(try await deliver(draft, room: id, from: identity.userId), status: .created)
+        return Envelope(try await deliver(draft, room: id, from: identity.userId, requestId: context.requestId), status: .created)
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Envelope<ChatSocketFrame> {
@@ -99,8 +101,16 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
         return Envelope(try await markRead(room: id, by: identity.userId, cursor: body.cursor))
     }
 
-    func deliver(_ draft: ChatMessageDraft, room: UUID, from sender: UUID) async throws -> ChatMessageDTO {
+    func deliver(_ draft: ChatMessageDraft, room: UUID, from sender: UUID, requestId: String) async throws -> ChatMessageDTO {
+        let attachment = draft.fileId.flatMap(UUID.init(uuidString:))
+        if let attachment {
+            try await files.verify(attachment, owner: sender, purposes: ["chat_attachment"], field: "fileId", requestId: requestId)
+        }
         let (message, people) = try await Self.mapped { try await chats.send(draft, room: room, from: sender) }
+        if let attachment {
+            // The other side may now open it.
+            try await files.share(attachment, with: people.filter { $0 != sender }, requestId: requestId)
+        }
         await hub.publish(ChatSocketFrame(type: "message", roomId: room.uuidString.lowercased(), message: message), to: people)
         await stats.count(.messagesSent)
         return message
@@ -150,7 +160,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
             switch frame.type {
             case "send":
                 let draft = try ChatMessageDraft.validate(SendMessageRequest(type: frame.messageType, content: frame.content, fileId: frame.fileId))
-                _ = try await deliver(draft, room: room, from: userId)
+                _ = try await deliver(draft, room: room, from: userId, requestId: "ws-" + UUID().uuidString.lowercased())
                 return nil  // the message comes back through the hub, like everyone's
             case "read":
                 _ = try await markRead(room: room, by: userId, cursor: frame.cursor)

@@ -10,12 +10,15 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
     let profiles: ProfileService
     let reviews: ReviewController<Context>
     let directory: ProviderDirectory
+    let files: FileDirectory
 
-    public init(providers: ProviderStore, profiles: ProfileService, reviews: ReviewController<Context>, directory: ProviderDirectory) {
+    public init(providers: ProviderStore, profiles: ProfileService, reviews: ReviewController<Context>, directory: ProviderDirectory,
+                files: FileDirectory) {
         self.providers = providers
         self.profiles = profiles
         self.reviews = reviews
         self.directory = directory
+        self.files = files
     }
 
     /// `group` reads tokens when sent (`AuthenticationMiddleware(required: false)`).
@@ -70,6 +73,11 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         let fields = try PortfolioFields.validate(try await request.decodeJSON(as: PortfolioItemRequest.self, context: context))
         try await requireOwnerOrAdmin(id, identity)
+        // The photos are the provider's own uploads for the portfolio.
+        let owner = try await providers.find(id: id)?.userId ?? identity.userId
+        for (n, file) in fields.fileIds.enumerated() {
+            try await files.verify(file, owner: owner, purposes: ["portfolio"], field: "fileIds[\(n)]", requestId: context.requestId)
+        }
         do {
             return Envelope(try await providers.addPortfolioItem(providerId: id, fields), status: .created)
         } catch ProviderStore.PortfolioError.full {

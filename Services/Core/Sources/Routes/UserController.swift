@@ -7,9 +7,11 @@ import TrustTradeDTO
 /// `/v1/users`: the signed-in person's profile, and others' public view.
 public struct UserController<Context: ServiceRequestContext>: Sendable {
     let profiles: ProfileService
+    let files: FileDirectory
 
-    public init(profiles: ProfileService) {
+    public init(profiles: ProfileService, files: FileDirectory) {
         self.profiles = profiles
+        self.files = files
     }
 
     public func addRoutes(to group: RouterGroup<Context>) {
@@ -43,6 +45,7 @@ public struct UserController<Context: ServiceRequestContext>: Sendable {
         if let raw = body.fileId {
             guard let id = UUID(uuidString: raw) else { throw APIError.validation("fileId", "fileId must be the id of an uploaded file (a UUID)") }
             fileId = id
+            try await files.verify(id, owner: identity.userId, purposes: ["avatar"], field: "fileId", requestId: context.requestId)
         }
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
         guard let updated = try await profiles.store.setAvatar(userId: identity.userId, fileId: fileId) else { throw APIError.notFound("No such profile") }

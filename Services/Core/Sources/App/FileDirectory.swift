@@ -1,0 +1,39 @@
+import Foundation
+import ServiceKit
+import TrustTradeDTO
+
+/// The file service, as core sees it: an avatar, a portfolio photo or a chat
+/// attachment must be a file the person uploaded for that purpose; a chat
+/// attachment is then shared with the other side (`/internal/files`).
+public struct FileDirectory: Sendable {
+    let client: InternalClient
+    let baseURL: String
+
+    public init(client: InternalClient, baseURL: String) {
+        self.client = client
+        self.baseURL = baseURL.withoutTrailingSlash
+    }
+
+    /// Throws a 400 naming `field` unless `id` is `owner`'s live upload for one of `purposes`.
+    public func verify(_ id: UUID, owner: UUID, purposes: Set<String>, field: String, requestId: String) async throws {
+        let file: InternalFileDTO
+        do {
+            file = try await client.get("\(baseURL)/internal/files/\(id.uuidString.lowercased())", requestId: requestId, as: InternalFileDTO.self)
+        } catch let error as InternalCallError where error.status == 404 {
+            throw APIError.validation(field, "No uploaded file \(id.uuidString.lowercased())")
+        } catch is InternalCallError {
+            throw APIError.unavailable("The file service cannot be reached; try again")
+        }
+        guard !file.deleted, file.ownerId == owner else { throw APIError.validation(field, "No uploaded file \(id.uuidString.lowercased()) of yours") }
+        guard purposes.contains(file.purpose) else {
+            throw APIError.validation(field, "The file was uploaded as \(file.purpose); upload it as " + purposes.sorted().joined(separator: " or "))
+        }
+    }
+
+    /// Lets `users` see a private file (the other side of a chat).
+    public func share(_ id: UUID, with users: [UUID], requestId: String) async throws {
+        let _: InternalFileDTO = try await client.post(
+            "\(baseURL)/internal/files/\(id.uuidString.lowercased())/viewers",
+            body: GrantViewersRequest(userIds: users.map { $0.uuidString.lowercased() }), requestId: requestId)
+    }
+}
