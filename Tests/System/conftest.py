@@ -166,8 +166,8 @@ def notification(auth, auth_env, log_dir, service_account, standins):
 
 
 @pytest.fixture(scope="session")
-def core(auth, auth_env, log_dir):
-    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json", AUTH_BASE_URL=auth.url)
+def core(auth, auth_env, log_dir, files):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json", AUTH_BASE_URL=auth.url, FILE_BASE_URL=files.url)
     s = Service("core-service", env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "core-service must exit cleanly on SIGTERM"
@@ -188,3 +188,12 @@ def ai(auth, auth_env, log_dir):
     s = Service("ai-service", env, log_dir).wait_healthy()
     yield s
     assert s.stop() == 0, "ai-service must exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def files(auth, auth_env, log_dir, tmp_path_factory):
+    env = dict(auth_env, AUTH_JWKS_URL=auth.url + "/v1/auth/.well-known/jwks.json",
+               FILE_STORAGE_PATH=str(tmp_path_factory.mktemp("files")), CLAMD_PORT=os.environ.get("CLAMD_PORT", "3310"))
+    s = Service("file-service", env, log_dir).wait_healthy()
+    yield s
+    assert s.stop() == 0, "file-service must exit cleanly on SIGTERM"

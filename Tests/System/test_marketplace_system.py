@@ -2,9 +2,11 @@
 a consumer finds "aircon cleaning" near Makati, books a pro, the pro accepts,
 starts and finishes, the consumer confirms and reviews, and both hear of it."""
 import base64
+import json
 import datetime
 import random
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -15,9 +17,9 @@ from test_gateway_system import client_ip, gateway_env
 
 
 @pytest.fixture(scope="module")
-def gateway(auth, notification, core, payment, ai, standins, redis_url, log_dir):
+def gateway(auth, notification, core, payment, ai, files, standins, redis_url, log_dir):
     env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url],
-                                            "payment": [payment.url], "ai": [ai.url]})
+                                            "payment": [payment.url], "ai": [ai.url], "file": [files.url]})
     gw = Service("gateway", env, log_dir).wait_healthy()
     # PayMongo's webhooks come in through the gateway (registered as with PayMongo's API).
     basic = "Basic " + base64.b64encode(b"sk_test_trusttrade_dev:").decode()
@@ -214,3 +216,63 @@ def test_a_chat_between_the_two_through_the_gateway(gateway):
     assert rooms[0]["id"] == room and rooms[0]["unreadCount"] == 1
     page = request("GET", gw + f"/v1/chats/{room}/messages", headers=pro).json()["data"]
     assert [m["content"] for m in page["messages"]] == ["May tagas po sa lababo."]
+
+
+def multipart(purpose, name, data, boundary="ttSystemBoundary"):
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n{purpose}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n").encode()
+    return body + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def upload(gw, who, purpose, name, data):
+    body, content_type = multipart(purpose, name, data)
+    req = urllib.request.Request(gw + "/v1/files/upload", data=body, method="POST",
+                                 headers={**who, "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def png_photo():
+    """A 96×64 RGB PNG (stored deflate blocks), made here."""
+    import struct
+    import zlib
+    width, height = 96, 64
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 2 % 256, y * 4 % 256, 120)) for x in range(width)) for y in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_an_avatar_through_the_gateway_and_a_virus_refused(gateway):
+    gw = gateway
+    who, user_id = sign_up(gw, "Nora Aunor", "consumer")
+    status, body = upload(gw, who, "avatar", "nora.png", png_photo())
+    assert status == 201, body
+    avatar = body["data"]
+    assert avatar["kind"] == "png" and set(avatar["urls"]) == {"original", "large", "thumb"}
+    # Links point at FILE_PUBLIC_BASE_URL (the gateway or a CDN); the path and query are what is signed.
+    thumb = gw + avatar["urls"]["thumb"][avatar["urls"]["thumb"].index("/v1/files/"):]
+    ip = {"X-Forwarded-For": who["X-Forwarded-For"]}
+    with urllib.request.urlopen(urllib.request.Request(thumb, headers=ip), timeout=30) as r:  # a signed link: no token needed
+        data = r.read()
+        assert r.headers["Content-Type"] == "image/webp" and data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+        assert r.headers["Cache-Control"].startswith("public, max-age=")
+    r = request("GET", thumb.replace("signature=", "signature=x"), headers=ip)
+    assert r.status == 403, "a tampered link is refused"
+    r = request("POST", gw + "/v1/users/avatar", {"fileId": avatar["id"]}, headers=who)
+    assert r.status == 200 and r.json()["data"]["avatarFileId"] == avatar["id"], r.body
+
+    eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("eicar.com", eicar)
+    status, body = upload(gw, who, "chat_attachment", "invoice.docx", buf.getvalue())
+    assert status == 422 and body["error"]["code"] == "FILE_INFECTED", body

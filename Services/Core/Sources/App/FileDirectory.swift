@@ -21,7 +21,7 @@ public struct FileDirectory: Sendable {
             file = try await client.get("\(baseURL)/internal/files/\(id.uuidString.lowercased())", requestId: requestId, as: InternalFileDTO.self)
         } catch let error as InternalCallError where error.status == 404 {
             throw APIError.validation(field, "No uploaded file \(id.uuidString.lowercased())")
-        } catch is InternalCallError {
+        } catch {
             throw APIError.unavailable("The file service cannot be reached; try again")
         }
         guard !file.deleted, file.ownerId == owner else { throw APIError.validation(field, "No uploaded file \(id.uuidString.lowercased()) of yours") }
