@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CONFIG ?= debug
 
 .DEFAULT_GOAL := help
-.PHONY: help run admin test build eval-nlp bench-matching bench-redis bench-queue bench-gateway bench-search clean deps
+.PHONY: help run admin test build eval-nlp bench-matching bench-files bench-redis bench-queue bench-gateway bench-search clean deps
 
 help: ## Show this help
 	@echo "TrustTrade backend"
@@ -42,6 +42,9 @@ bench-gateway: ## Gateway benchmark against nginx
 
 bench-search: ## Provider search latency over 100,000 providers
 	@bash scripts/bench-search.sh
+
+bench-files: ## A 50 MB upload through the gateway (memory growth) and WebP variants of a 12 MP photo
+	@bash scripts/bench-files.sh
 
 bench-matching: ## Matching latency over 100,000 providers, next to a linear scan
 	@bash scripts/bench-matching.sh

@@ -242,6 +242,11 @@ let package = Package(
             path: "Services/File/Main"
         ),
         .executableTarget(
+            name: "file-bench",
+            dependencies: ["FileService", "VipsShim"],
+            path: "Benchmarks/FileBench"
+        ),
+        .executableTarget(
             name: "matching-bench",
             dependencies: ["AIService"],
             path: "Benchmarks/MatchingBench"
