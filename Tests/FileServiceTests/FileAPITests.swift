@@ -124,7 +124,9 @@ final class FileAPITests: XCTestCase {
     func testTheBytesDecideTheTypeAndTheLimitsStopLargeUploads() async throws {
         // The limits are configuration: 1 MiB images and 2 MiB documents here
         // keep the test quick; the defaults are 10 and 50 MiB.
-        try await Self.withFiles("filesbad", redisDB: 20, settings: ["FILE_MAX_IMAGE_BYTES": "1048576", "FILE_MAX_DOCUMENT_BYTES": "2097152"]) { h in
+        try await Self.withFiles("filesbad", redisDB: 20, settings: [
+            "FILE_MAX_IMAGE_BYTES": "1048576", "FILE_MAX_DOCUMENT_BYTES": "2097152", "FILE_MAX_IMAGE_PIXELS": "100000",
+        ]) { h in
             let png = try Fixtures.sample("png", width: 32, height: 32)
             for (purpose, file, name, type) in [
                 ("id_document", png, "license.pdf", nil),                                  // a PNG renamed .pdf
@@ -152,6 +154,10 @@ final class FileAPITests: XCTestCase {
             r = try await Self.upload(h, as: h.alice, purpose: "chat_attachment", file: bigDocument, name: "big.pdf")
             XCTAssertEqual(r.status, .contentTooLarge)
             XCTAssertEqual((Self.body(r)["error"] as? [String: Any])?["code"] as? String, "PAYLOAD_TOO_LARGE")
+            // A decompression bomb is refused from its header: here anything over 100,000 pixels.
+            r = try await Self.upload(h, as: h.alice, purpose: "portfolio", file: try Fixtures.sample("png", width: 640, height: 480), name: "wide.png")
+            XCTAssertEqual(r.status, .contentTooLarge)
+            XCTAssertTrue(((Self.body(r)["error"] as? [String: Any])?["message"] as? String ?? "").contains("640×480"))
             let kept = try await Self.count(h, "SELECT count(*)::int FROM file.files")
             XCTAssertEqual(kept, 0, "nothing refused is kept")
         }
