@@ -8,6 +8,7 @@
 #   postgresql-contrib         if the server lacks pg_trgm/earthdistance/btree_gist
 #   libvips-dev                images in the file service (a C library, through Shared/VipsShim)
 #   clamav-daemon              the file service's virus scanner (clamd)
+#   docker-compose             only to validate docker-compose.yml offline (`docker-compose config`)
 #
 #   wrk, nginx-light           only with `bench` (scripts/bench-gateway.sh)
 #
@@ -35,6 +36,7 @@ need_cmd psql postgresql-client
 need_cmd openssl openssl
 need_pkg libvips-dev
 need_pkg clamav-daemon
+need_cmd docker-compose docker-compose
 
 if [ "${1:-}" = bench ]; then
     need_cmd wrk wrk

@@ -19,6 +19,10 @@ root=$(pwd)
 bash scripts/install-deps.sh
 bash scripts/install-python-test-deps.sh
 
+# What users deploy with: Kubernetes manifests (generated, schema-valid, both
+# overlays) and the compose file.
+python3 scripts/validate-deploy.py
+
 # Two free TCP ports on 127.0.0.1 (bound together so they differ).
 free_ports() {
     if command -v python3 >/dev/null 2>&1; then

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""`make test` checks what users deploy with, offline:
+  - deploy/kubernetes/base matches its generator (generate.py --check);
+  - every base resource and both overlays, rendered (kustomize's
+    resources + namespace + images + JSON 6902 patches, as used here), pass
+    kubernetes-validate (Kubernetes 1.30 schemas, strict);
+  - docker-compose.yml passes `docker-compose config` (Debian's docker-compose).
+"""
+import copy
+import os
+import subprocess
+import sys
+
+import kubernetes_validate
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+K8S = os.path.join(ROOT, "deploy", "kubernetes")
+VERSION = "1.30.0"
+
+
+def load(path):
+    with open(path) as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def render(directory):
+    """Our subset of kustomize: resources, namespace, images, patches (JSON 6902 replace/add)."""
+    k = load(os.path.join(directory, "kustomization.yaml"))[0]
+    docs = []
+    for r in k.get("resources", []):
+        path = os.path.join(directory, r)
+        docs += render(path) if os.path.isdir(path) else load(path)
+    docs = copy.deepcopy(docs)
+    for d in docs:
+        if "namespace" in k:
+            d.setdefault("metadata", {})["namespace"] = k["namespace"]
+        for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            for image in k.get("images", []):
+                if c["image"].split(":")[0] == image["name"]:
+                    c["image"] = image["name"] + ":" + str(image["newTag"])
+    for p in k.get("patches", []):
+        target, ops = p["target"], yaml.safe_load(p["patch"])
+        matched = [d for d in docs if d["kind"] == target["kind"] and target.get("name", d["metadata"]["name"]) == d["metadata"]["name"]]
+        if not matched:
+            sys.exit(f"{directory}: patch target {target} matches nothing")
+        for d in matched:
+            for op in ops:
+                parts = op["path"].strip("/").split("/")
+                node = d
+                for part in parts[:-1]:
+                    node = node[part]
+                if op["op"] == "replace" and parts[-1] not in node:
+                    sys.exit(f"{directory}: {op['path']} is not in {d['kind']}/{d['metadata']['name']}")
+                node[parts[-1]] = op["value"]
+    return docs
+
+
+def validate(docs, where):
+    for d in docs:
+        try:
+            kubernetes_validate.validate(d, VERSION, strict=True)
+        except Exception as e:  # ValidationError, InvalidSchemaError, ...
+            sys.exit(f"{where}: {d.get('kind')}/{d.get('metadata', {}).get('name')}: {e}")
+    return len(docs)
+
+
+def main():
+    subprocess.run([sys.executable, os.path.join(K8S, "generate.py"), "--check"], check=True)
+    base = [os.path.join(K8S, "base", f) for f in sorted(os.listdir(os.path.join(K8S, "base"))) if f != "kustomization.yaml"]
+    n = sum(validate(load(f), f) for f in base)
+    print(f"kubernetes: {n} base resources valid against {VERSION}")
+    for overlay in ("staging", "production"):
+        docs = render(os.path.join(K8S, "overlays", overlay))
+        kinds = {d["kind"] for d in docs}
+        assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap", "Secret"} <= kinds, kinds
+        print(f"kubernetes: overlay {overlay}: {validate(docs, overlay)} resources valid")
+    compose = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"), "config", "-q"], capture_output=True, text=True)
+    if compose.returncode != 0:
+        sys.exit("docker-compose.yml: " + compose.stderr.strip())
+    print("docker-compose.yml: valid (docker-compose config)")
+
+
+if __name__ == "__main__":
+    main()
