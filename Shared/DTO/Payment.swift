@@ -193,10 +193,14 @@ public struct PayMongoRefundEvent: Codable, Sendable {
     public var eventId: String
     public var refundId: String
     public var status: String
-    public init(eventId: String, refundId: String, status: String) {
+    /// Our refund's id, read back from the refund's notes (the webhook may
+    /// come before we recorded PayMongo's id).
+    public var ourRefundId: String?
+    public init(eventId: String, refundId: String, status: String, ourRefundId: String? = nil) {
         self.eventId = eventId
         self.refundId = refundId
         self.status = status
+        self.ourRefundId = ourRefundId
     }
 }
 

@@ -19,7 +19,8 @@ int tt_vips_header(const char *path, int *width, int *height) {
 }
 
 int tt_vips_strip(const char *in, const char *out) {
-    VipsImage *image = vips_image_new_from_file(in, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    // Random access: turning a portrait photo (EXIF orientation 6 or 8) cannot stream top to bottom.
+    VipsImage *image = vips_image_new_from_file(in, "access", VIPS_ACCESS_RANDOM, NULL);
     if (!image) return -1;
     // Turn the pixels the way the camera's orientation tag said, then drop the tags.
     VipsImage *rotated = NULL;

@@ -53,6 +53,8 @@ final class MatchingTests: XCTestCase {
                              "over budget ranks lower")
         let aircons = index.recommend(MatchingIndex.Request(text: "", category: "aircon cleaning"))
         XCTAssertEqual(aircons.map(\.provider.id), [aircon.id], "by category name alone")
+        // Words found only outside the filters: the category's providers, ranked without them.
+        XCTAssertEqual(index.recommend(MatchingIndex.Request(text: "plumber", category: "Aircon Cleaning")).map(\.provider.id), [aircon.id])
         let busy = index.recommend(MatchingIndex.Request(text: "plumber leak", latitude: Self.makati.0, longitude: Self.makati.1, exclude: [near.id]))
         XCTAssertFalse(busy.contains { $0.provider.id == near.id })
 

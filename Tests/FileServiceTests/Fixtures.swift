@@ -10,19 +10,22 @@ enum Fixtures {
         try UploadFixtures.sample(ext, width: width, height: height)
     }
 
-    /// A JPEG with an EXIF block naming the camera "TrustTradeCam" and a GPS
-    /// latitude: what must never leave the service.
+    /// A JPEG with an EXIF block naming the camera "TrustTradeCam", a GPS
+    /// latitude (what must never leave the service) and orientation 6 (a
+    /// portrait phone photo).
     static func jpegWithGPS() throws -> [UInt8] {
         let jpeg = try sample("jpg")
         var tiff: [UInt8] = Array("II".utf8) + [0x2A, 0x00, 0x08, 0x00, 0x00, 0x00]
         func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16) }
         let make = Array("TrustTradeCam\0".utf8)
-        let ifd0 = 8, ifd0Size = 2 + 2 * 12 + 4
+        let ifd0 = 8, ifd0Size = 2 + 3 * 12 + 4
         let gps = ifd0 + ifd0Size, gpsSize = 2 + 1 * 12 + 4
         let makeOffset = gps + gpsSize
-        tiff += u16(2)
+        tiff += u16(3)
         tiff += u16(0x010F) + u16(2) + u32(make.count) + u32(makeOffset)
+        // Orientation 6: a portrait photo held sideways (must be turned upright).
+        tiff += u16(0x0112) + u16(3) + u32(1) + u16(6) + u16(0)
         tiff += u16(0x8825) + u16(4) + u32(1) + u32(gps)
         tiff += u32(0)
         tiff += u16(1)

@@ -125,6 +125,19 @@ final class CoverAndLoanTests: XCTestCase {
                 _ = try await insurance.buy(.basic, booking: EscrowLedgerTests.booking(total: 2_000))
                 XCTFail("₱25 premium on a ₱20 job")
             } catch InsuranceStore.Failure.premiumOverShare {}
+
+            // A claim filed while the job was held keeps the cover in force through a full refund, and can be paid.
+            let second = EscrowLedgerTests.booking(total: 100_000)
+            let covered = try await insurance.buy(.basic, booking: second)
+            let t2 = try await escrow.find(bookingId: second.id)!
+            _ = try await escrow.apply(.hold, id: t2.id, requestId: nil)
+            let claim = try await insurance.fileClaim(policyId: covered.id, claimant: second.consumerId, amount: 50_000,
+                                                      description: "The sink cabinet was chipped while working.", destination: account)
+            _ = try await escrow.apply(.refund(nil), id: t2.id, requestId: nil)
+            let kept = try await insurance.policy(id: covered.id, viewer: Self.who(UUID(), .admin))
+            XCTAssertEqual(kept?.status, "active")
+            let paid = try await insurance.decideClaim(id: claim.id, approve: true, amount: nil, admin: UUID(), note: nil)
+            XCTAssertEqual(paid.status, "paid")
             let total = try await escrow.sum()
             XCTAssertEqual(total, 0)
         }

@@ -168,6 +168,8 @@ def test_find_book_do_confirm_and_review_an_aircon_cleaning_in_makati(gateway, s
     r = request("POST", gw + "/v1/loans", {"amount": 100000, "termMonths": 3}, headers=pro)
     assert r.status == 422 and r.json()["error"]["code"] == "LOAN_NOT_ELIGIBLE", r.body
     assert request("GET", gw + "/v1/loans/offer", headers=consumer).status == 403
+    r = request("GET", gw + "/v1/loans/offer?amount=9223372036854775807&termMonths=6", headers=pro)
+    assert r.status == 400 and r.json()["error"]["code"] == "VALIDATION_ERROR", r.body
 
     r = request("POST", gw + "/v1/reviews", {"bookingId": bid, "rating": 5, "title": "Ang linis!",
                                             "content": "On time and very tidy."}, headers=consumer)

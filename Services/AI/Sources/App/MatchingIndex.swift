@@ -83,13 +83,22 @@ public final class MatchingIndex: @unchecked Sendable {
     private var postings: [[Posting]] = []
     private var aliveCount = 0
     private var aliveLength = 0
-    private var lock = pthread_rwlock_t()
+    /// Heap-allocated (a stable address); writers first, so the refresh is
+    /// not starved by a steady stream of requests.
+    private let lock: UnsafeMutablePointer<pthread_rwlock_t> = .allocate(capacity: 1)
 
     public init() {
-        pthread_rwlock_init(&lock, nil)
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlock_init(lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
     }
 
-    deinit { pthread_rwlock_destroy(&lock) }
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
 
     public var count: Int { read { aliveCount } }
 
@@ -186,30 +195,40 @@ public final class MatchingIndex: @unchecked Sendable {
                     candidates = (0..<Int32(docs.count)).filter { docs[Int($0)].alive }
                 }
             }
-            let category = r.category.map(Self.categoryKey)
-            var best: [Match] = []
-            best.reserveCapacity(r.limit + 1)
-            for c in candidates {
-                let doc = docs[Int(c)]
-                if let category, !doc.categories.contains(category) { continue }
-                if r.exclude.contains(doc.provider.id) { continue }
-                var km: Double?
-                if let lat = r.latitude, let lon = r.longitude {
-                    guard let plat = doc.provider.latitude, let plon = doc.provider.longitude else { continue }
-                    let d = MatchScoring.distanceKm(lat, lon, plat, plon)
-                    guard d <= MatchScoring.maximumDistanceKm else { continue }
-                    km = d
-                }
-                let skill = terms.isEmpty ? 0 : raw[Int(c)] / max(ideal, 1e-9)
-                let b = MatchScoring.breakdown(skill: skill, km: km, trustScore: doc.provider.trustScore, rate: doc.provider.hourlyRate, budget: r.budget)
-                if best.count == r.limit, let worst = best.last, worst.breakdown.total >= b.total { continue }
-                let match = Match(provider: doc.provider, distanceKm: km.map { ($0 * 100).rounded() / 100 }, breakdown: b)
-                let at = best.firstIndex { $0.breakdown.total < b.total } ?? best.count
-                best.insert(match, at: at)
-                if best.count > r.limit { best.removeLast() }
+            let ranked = rank(candidates, raw: raw, ideal: ideal, textual: !terms.isEmpty, r)
+            if ranked.isEmpty && !terms.isEmpty {
+                // The words are only in providers the filters leave out: rank the rest on place, trust and price.
+                return rank((0..<Int32(docs.count)).filter { docs[Int($0)].alive }, raw: [], ideal: 0, textual: false, r)
             }
-            return best
+            return ranked
         }
+    }
+
+    /// The best `r.limit` of `candidates` that pass the request's filters.
+    private func rank(_ candidates: [Int32], raw: [Double], ideal: Double, textual: Bool, _ r: Request) -> [Match] {
+        let category = r.category.map(Self.categoryKey)
+        var best: [Match] = []
+        best.reserveCapacity(r.limit + 1)
+        for c in candidates {
+            let doc = docs[Int(c)]
+            if let category, !doc.categories.contains(category) { continue }
+            if r.exclude.contains(doc.provider.id) { continue }
+            var km: Double?
+            if let lat = r.latitude, let lon = r.longitude {
+                guard let plat = doc.provider.latitude, let plon = doc.provider.longitude else { continue }
+                let d = MatchScoring.distanceKm(lat, lon, plat, plon)
+                guard d <= MatchScoring.maximumDistanceKm else { continue }
+                km = d
+            }
+            let skill = textual ? raw[Int(c)] / max(ideal, 1e-9) : 0
+            let b = MatchScoring.breakdown(skill: skill, km: km, trustScore: doc.provider.trustScore, rate: doc.provider.hourlyRate, budget: r.budget)
+            if best.count == r.limit, let worst = best.last, worst.breakdown.total >= b.total { continue }
+            let match = Match(provider: doc.provider, distanceKm: km.map { ($0 * 100).rounded() / 100 }, breakdown: b)
+            let at = best.firstIndex { $0.breakdown.total < b.total } ?? best.count
+            best.insert(match, at: at)
+            if best.count > r.limit { best.removeLast() }
+        }
+        return best
     }
 
     /// One provider scored for one request (even if it would not rank).
@@ -240,14 +259,14 @@ public final class MatchingIndex: @unchecked Sendable {
     }
 
     private func read<T>(_ body: () -> T) -> T {
-        pthread_rwlock_rdlock(&lock)
-        defer { pthread_rwlock_unlock(&lock) }
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
         return body()
     }
 
     private func write<T>(_ body: () -> T) -> T {
-        pthread_rwlock_wrlock(&lock)
-        defer { pthread_rwlock_unlock(&lock) }
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
         return body()
     }
 }

@@ -120,14 +120,17 @@ public struct TrustStore: Sendable {
             ON CONFLICT (provider_id) DO UPDATE SET user_id = EXCLUDED.user_id, score = EXCLUDED.score, factors = EXCLUDED.factors,
                 inputs = EXCLUDED.inputs, updated_at = now()
             """, logger: logger)
+        // Matching's copy, even when the score itself did not move (the provider row may be newer than the score).
+        try await connection.query(
+            """
+            UPDATE ai.providers SET trust_score = \(score), changed_at = clock_timestamp() WHERE id = \(providerId) AND trust_score <> \(score)
+            """, logger: logger)
         guard old != score else { return }
         try await connection.query(
             """
             INSERT INTO ai.trust_scores_history (user_id, provider_id, old_score, new_score, change_reason, factors)
             VALUES (\(userId), \(providerId), \(old), \(score), \(reason), \(factorsJSON)::jsonb)
             """, logger: logger)
-        try await connection.query(
-            "UPDATE ai.providers SET trust_score = \(score), changed_at = clock_timestamp() WHERE id = \(providerId)", logger: logger)
         try await outbox.enqueue(
             EventEnvelope(type: EventType.trustScoreChanged, requestId: requestId,
                           payload: TrustScoreChanged(providerId: providerId, userId: userId, score: score)),

@@ -42,6 +42,12 @@ public struct ClamdScanner: FileScanner {
         }
         do {
             let collector = try await channel.pipeline.handler(type: ReplyCollector.self).get()
+            // A stalled clamd must not hold the upload forever.
+            let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+                collector.reply.fail(ScannerUnavailable(description: "clamd did not answer within \(timeout)"))
+                channel.close(promise: nil)
+            }
+            defer { deadline.cancel() }
             try await channel.writeAndFlush(ByteBuffer(bytes: Array("zINSTREAM".utf8) + [0])).get()
             let handle = try FileHandle(forReadingFrom: file)
             defer { try? handle.close() }

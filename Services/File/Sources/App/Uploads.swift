@@ -127,7 +127,12 @@ public struct Uploads: Sendable {
             stored.height = h
             // The original without EXIF (a customer's home in GPS), upright.
             let clean = work.appendingPathComponent("clean.\(kind.fileExtension)")
-            try await images.stripped(raw, to: clean)
+            do {
+                try await images.stripped(raw, to: clean)
+            } catch let failure as ImageProcessor.Failure {
+                logger.info("unreadable image", metadata: ["error": .string(String(describing: failure))])
+                throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "The image could not be read")
+            }
             original = clean
             stored.size = Int64((try FileManager.default.attributesOfItem(atPath: clean.path)[.size] as? NSNumber)?.int64Value ?? stored.size)
             for variant in ImageProcessor.variants {

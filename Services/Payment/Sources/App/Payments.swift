@@ -75,7 +75,8 @@ public struct Payments: Sendable {
     /// PayMongo's word on a refund it took (`payment.refund.updated`).
     public func refundUpdated(_ event: PayMongoRefundEvent) async throws {
         guard event.status == "succeeded" || event.status == "failed" else { return }
-        let changed = try await store.refundSettled(providerRefundId: event.refundId, succeeded: event.status == "succeeded")
+        let changed = try await store.refundSettled(providerRefundId: event.refundId, ours: event.ourRefundId.flatMap(UUID.init(uuidString:)),
+                                                    succeeded: event.status == "succeeded")
         if changed && event.status == "failed" {
             // The ledger says the money went back; PayMongo says it did not: a person settles it.
             logger.error("PayMongo failed a refund", metadata: ["paymongoRefundId": .string(event.refundId)])

@@ -31,7 +31,10 @@ public struct LoanController<Context: ServiceRequestContext>: Sendable {
         var v = Validator()
         let amount = query.get("amount").map { Int64($0) ?? -1 }
         let term = query.get("termMonths").map { Int($0) ?? -1 }
-        if let amount { v.check(amount >= LoanPolicy.minimumPrincipal, "amount", "amount is at least ₱1,000.00 (100000 centavos)") }
+        if let amount {
+            v.check((LoanPolicy.minimumPrincipal...LoanPolicy.maximumPrincipal).contains(amount), "amount",
+                    "amount is ₱1,000.00 to ₱50,000.00 (100000 to 5000000 centavos)")
+        }
         if let term { v.check((1...LoanPolicy.maxTermMonths).contains(term), "termMonths", "termMonths is 1 to \(LoanPolicy.maxTermMonths)") }
         try v.validate()
         let trust = try await trustScore(of: identity.userId, requestId: context.requestId)
@@ -54,7 +57,8 @@ public struct LoanController<Context: ServiceRequestContext>: Sendable {
         let body = try await request.decodeJSON(as: LoanApplicationRequest.self, context: context)
         var v = Validator()
         let amount = body.amount ?? 0
-        v.check(amount >= LoanPolicy.minimumPrincipal && amount % 100 == 0, "amount", "amount is whole pesos, at least ₱1,000.00 (100000 centavos)")
+        v.check((LoanPolicy.minimumPrincipal...LoanPolicy.maximumPrincipal).contains(amount) && amount % 100 == 0, "amount",
+                "amount is whole pesos, ₱1,000.00 to ₱50,000.00 (100000 to 5000000 centavos)")
         let term = body.termMonths ?? 0
         v.check((1...LoanPolicy.maxTermMonths).contains(term), "termMonths", "termMonths is 1 to \(LoanPolicy.maxTermMonths)")
         let purpose = (body.purpose ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -110,7 +110,9 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
               let refund = attributes["data"] as? [String: Any], let refundId = refund["id"] as? String,
               let status = (refund["attributes"] as? [String: Any])?["status"] as? String
         else { return nil }
-        return PayMongoRefundEvent(eventId: eventId, refundId: refundId, status: status)
+        let notes = (refund["attributes"] as? [String: Any])?["notes"] as? String
+        let ours = notes.flatMap { $0.hasPrefix("TrustTrade refund ") ? String($0.dropFirst("TrustTrade refund ".count)) : nil }
+        return PayMongoRefundEvent(eventId: eventId, refundId: refundId, status: status, ourRefundId: ours)
     }
 
     /// `payment.paid` / `payment.failed` in PayMongo's event shape.

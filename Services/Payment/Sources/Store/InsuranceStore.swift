@@ -144,12 +144,14 @@ public struct InsuranceStore: Sendable {
             if approve {
                 let rows = try await connection.query(
                     """
-                    SELECT coverage_amount - claimed_amount, policy_number FROM payment.insurance_policies
+                    SELECT coverage_amount - claimed_amount, policy_number, status FROM payment.insurance_policies
                     WHERE id = \(claim.policyId) FOR NO KEY UPDATE
                     """, logger: logger)
                 var left: Int64 = 0
-                var policyNumber = ""
-                for try await (l, number) in rows.decode((Int64, String).self) { (left, policyNumber) = (l, number) }
+                var policyNumber = "", policyStatus = ""
+                for try await (l, number, status) in rows.decode((Int64, String, String).self) { (left, policyNumber, policyStatus) = (l, number, status) }
+                // Cover that lapsed (the booking was refunded whole) pays nothing.
+                guard policyStatus == "active" else { throw Failure.claim(.notInForce) }
                 let pay = amount ?? claim.amount
                 guard pay > 0, pay <= min(claim.amount, left) else { throw Failure.claim(.overCover(left: min(claim.amount, left))) }
                 try await connection.query(
@@ -230,6 +232,8 @@ public struct InsuranceStore: Sendable {
             """
             UPDATE payment.insurance_policies SET status = 'void'
             WHERE transaction_id = \(transaction) AND status = 'active' AND premium_charged = 0 AND claimed_amount = 0
+                AND NOT EXISTS (SELECT 1 FROM payment.insurance_claims c
+                                WHERE c.policy_id = payment.insurance_policies.id AND c.status = 'open')
             """, logger: logger)
     }
 

@@ -130,12 +130,12 @@ extension PaymentStore {
     }
 
     /// PayMongo settled a refund it took; answers whether one of ours changed.
-    public func refundSettled(providerRefundId: String, succeeded: Bool) async throws -> Bool {
+    public func refundSettled(providerRefundId: String, ours: UUID?, succeeded: Bool) async throws -> Bool {
         let rows = try await client.query(
             """
-            UPDATE payment.refunds SET status = \(succeeded ? "succeeded" : "failed"),
+            UPDATE payment.refunds SET status = \(succeeded ? "succeeded" : "failed"), provider_refund_id = \(providerRefundId),
                 failure_reason = CASE WHEN \(succeeded) THEN NULL ELSE 'PayMongo could not complete the refund' END, updated_at = now()
-            WHERE provider_refund_id = \(providerRefundId) AND status IN ('pending', 'processing') RETURNING id
+            WHERE (provider_refund_id = \(providerRefundId) OR id = \(ours)) AND status IN ('pending', 'processing') RETURNING id
             """, logger: logger)
         for try await _ in rows.decode(UUID.self) { return true }
         return false
