@@ -284,3 +284,17 @@ extension PSQLError {
         return state == "40P01" || state == "40001"
     }
 }
+
+extension PostgresRowSequence {
+    /// The rows of a page query that selects `count(*) OVER () AS total`:
+    /// each row made into an item, and that total (every row carries it).
+    public func page<Item>(_ item: (PostgresRow) throws -> Item) async throws -> ([Item], Int) {
+        var items: [Item] = []
+        var total = 0
+        for try await row in self {
+            items.append(try item(row))
+            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
+        }
+        return (items, total)
+    }
+}

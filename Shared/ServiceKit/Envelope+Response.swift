@@ -132,3 +132,18 @@ extension APIError {
         }
     }
 }
+
+extension Envelope {
+    /// One page of a list, with the seed's pagination block.
+    public init(_ items: T, page: PageRequest, total: Int) {
+        self.init(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+    }
+}
+
+extension Request {
+    /// `page` and `limit` from the query string (400 when malformed).
+    public func pageRequest() throws -> PageRequest {
+        let query = uri.queryParameters
+        return try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+    }
+}

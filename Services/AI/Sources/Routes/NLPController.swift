@@ -43,13 +43,13 @@ public struct NLPController<Context: ServiceRequestContext>: Sendable {
         let identity = try context.requireIdentity()
         guard identity.userType == .admin else { throw APIError.forbidden("Only admins see the moderation list") }
         let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let status = query.get("status") ?? "open"
         guard ["open", "dismissed", "actioned"].contains(status) else {
             throw APIError.validation("status", "status must be open, dismissed or actioned")
         }
         let (items, total) = try await moderation.list(status: status, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func resolve(_ request: Request, context: Context) async throws -> Envelope<ModerationItemDTO> {

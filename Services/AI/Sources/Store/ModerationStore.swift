@@ -43,16 +43,10 @@ public struct ModerationStore: Sendable {
     public func list(status: String, page: PageRequest) async throws -> ([ModerationItemDTO], Int) {
         let rows = try await client.query(
             """
-            SELECT \(unescaped: Self.columns), count(*) OVER ()::int FROM ai.moderation_items WHERE status = \(status)
+            SELECT \(unescaped: Self.columns), count(*) OVER ()::int AS total FROM ai.moderation_items WHERE status = \(status)
             ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [ModerationItemDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.item(from: row))
-            total = try PostgresRandomAccessRow(row)["count"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.item(from: $0) }
     }
 
     public func resolve(id: UUID, dismiss: Bool, admin: UUID, note: String?) async throws -> ModerationItemDTO {

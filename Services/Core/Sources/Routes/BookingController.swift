@@ -37,7 +37,7 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[BookingDTO]> {
         let identity = try context.requireIdentity()
         let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         var side: BookingStore.Side?
         if let raw = query.get("role") {
             guard let parsed = BookingStore.Side(rawValue: raw) else { throw APIError.validation("role", "Role must be consumer or provider") }
@@ -51,7 +51,7 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
             status = parsed
         }
         let (items, total) = try await bookings.list(userId: identity.userId, side: side, status: status, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {

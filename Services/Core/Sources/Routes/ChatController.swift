@@ -39,10 +39,9 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ChatRoomDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (rooms, total) = try await chats.rooms(for: identity.userId, page: page)
-        return Envelope(rooms, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(rooms, page: page, total: total)
     }
 
     @Sendable func open(_ request: Request, context: Context) async throws -> Envelope<ChatRoomDTO> {

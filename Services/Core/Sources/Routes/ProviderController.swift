@@ -37,14 +37,14 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ProviderDTO]> {
         let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         var category: UUID?
         if let raw = query.get("category") {
             guard let id = UUID(uuidString: raw) else { throw APIError.validation("category", "Category must be a UUID") }
             category = id
         }
         let (items, total) = try await providers.list(categoryId: category, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func search(_ request: Request, context: Context) async throws -> Envelope<[ProviderSearchHit]> {

@@ -35,10 +35,9 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
 
     /// Also `GET /v1/providers/:id/reviews`.
     func page(of providerId: UUID, _ request: Request) async throws -> Envelope<[ReviewDTO]> {
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await reviews.list(providerId: providerId, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<ReviewDTO> {

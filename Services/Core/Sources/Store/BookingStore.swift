@@ -110,13 +110,7 @@ public struct BookingStore: Sendable {
             ORDER BY created_at DESC, id
             LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [BookingDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.booking(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.booking(from: $0) }
     }
 
     // MARK: Change

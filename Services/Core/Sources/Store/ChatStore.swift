@@ -89,13 +89,7 @@ public struct ChatStore: Sendable {
             ORDER BY COALESCE(rooms.last_message_at, rooms.created_at) DESC, rooms.id
             LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var total = 0
-        var rooms: [ChatRoomDTO] = []
-        for try await row in rows {
-            rooms.append(try Self.room(from: row, userId: userId))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (rooms, total)
+        return try await rows.page { try Self.room(from: $0, userId: userId) }
     }
 
     /// Stores a message from a participant; answers it with the room's two

@@ -77,13 +77,7 @@ public struct ProviderStore: Sendable {
             LIMIT \(page.limit) OFFSET \(page.offset)
             """,
             logger: logger)
-        var items: [ProviderDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.provider(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.provider(from: $0) }
     }
 
     /// Changes the fields present. Nil when there is no live provider `id`.

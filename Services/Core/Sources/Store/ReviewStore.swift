@@ -76,13 +76,7 @@ public struct ReviewStore: Sendable {
             WHERE r.provider_id = \(providerId) AND r.deleted_at IS NULL
             ORDER BY r.created_at DESC, r.id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [ReviewDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.review(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.review(from: $0) }
     }
 
     /// The reviewer changes their review (7 days), or the provider answers it (once).

@@ -32,14 +32,14 @@ struct NotificationController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Envelope<[NotificationDTO]> {
         let me = try context.requireIdentity()
         let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         var unreadOnly = false
         if let raw = query.get("unread") {
             guard let flag = Bool(raw) else { throw APIError.validation("unread", "unread must be true or false") }
             unreadOnly = flag
         }
         let (items, total) = try await store.inbox(userId: me.userId, unreadOnly: unreadOnly, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func read(_ request: Request, context: AppRequestContext) async throws -> Envelope<MessageResponse> {

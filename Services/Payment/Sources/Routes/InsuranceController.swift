@@ -59,10 +59,9 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func policies(_ request: Request, context: Context) async throws -> Envelope<[InsurancePolicyDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await insurance.policies(viewer: identity, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func policy(_ request: Request, context: Context) async throws -> Envelope<InsurancePolicyDTO> {
@@ -94,10 +93,9 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func claims(_ request: Request, context: Context) async throws -> Envelope<[InsuranceClaimDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await insurance.claims(viewer: identity, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func claim(_ request: Request, context: Context) async throws -> Envelope<InsuranceClaimDTO> {

@@ -75,10 +75,9 @@ public struct LoanController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[LoanDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await loans.list(viewer: identity, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<LoanDTO> {

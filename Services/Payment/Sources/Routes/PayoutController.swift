@@ -24,10 +24,9 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[PayoutDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await payouts.list(provider: identity.userType == .admin ? nil : identity.userId, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     @Sendable func balance(_ request: Request, context: Context) async throws -> Envelope<BalanceDTO> {

@@ -33,10 +33,9 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[TransactionDTO]> {
         let identity = try context.requireIdentity()
-        let query = request.uri.queryParameters
-        let page = try PageRequest.parse(page: query.get("page"), limit: query.get("limit")).mapError(\.apiError).get()
+        let page = try request.pageRequest()
         let (items, total) = try await escrow.list(userId: identity.userId, page: page)
-        return Envelope(items, pagination: Pagination(page: page.page, limit: page.limit, total: total))
+        return Envelope(items, page: page, total: total)
     }
 
     /// `POST /v1/transactions/escrow` `{bookingId}`: the escrow of the

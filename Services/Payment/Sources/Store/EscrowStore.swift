@@ -65,13 +65,7 @@ public struct EscrowStore: Sendable {
             WHERE consumer_id = \(userId) OR provider_user_id = \(userId)
             ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [TransactionDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.transaction(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.transaction(from: $0) }
     }
 
     /// Makes the move once. `method`: how it was paid (on hold).

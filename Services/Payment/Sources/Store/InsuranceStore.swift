@@ -87,13 +87,7 @@ public struct InsuranceStore: Sendable {
             WHERE \(viewer.userType == .admin) OR provider_user_id = \(viewer.userId) OR consumer_id = \(viewer.userId)
             ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [InsurancePolicyDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.policy(from: row, now: now))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.policy(from: $0, now: now) }
     }
 
     // MARK: Claims
@@ -191,13 +185,7 @@ public struct InsuranceStore: Sendable {
             WHERE (\(admin) AND status = 'open') OR (NOT \(admin) AND claimant_id = \(viewer.userId))
             ORDER BY CASE WHEN \(admin) THEN created_at END ASC, created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [InsuranceClaimDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.claim(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.claim(from: $0) }
     }
 
     /// The account to pay a claim to (admins).

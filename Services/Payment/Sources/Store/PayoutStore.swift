@@ -92,13 +92,7 @@ public struct PayoutStore: Sendable {
             WHERE \(provider)::uuid IS NULL OR provider_user_id = \(provider)
             ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
-        var items: [PayoutDTO] = []
-        var total = 0
-        for try await row in rows {
-            items.append(try Self.payout(from: row))
-            total = try PostgresRandomAccessRow(row)["total"].decode(Int.self)
-        }
-        return (items, total)
+        return try await rows.page { try Self.payout(from: $0) }
     }
 
     public func balance(provider: UUID) async throws -> BalanceDTO {
