@@ -75,8 +75,13 @@ final class InboxAPITests: XCTestCase {
                 let first = try XCTUnwrap((Self.body(list)["data"] as? [[String: Any]])?.first)
                 let id = try XCTUnwrap(first["id"] as? String)
 
-                let bobsView = try await client.execute(uri: "/v1/notifications", method: .get, headers: bob) { $0 }
-                let bobsItems = (Self.body(bobsView)["data"] as? [[String: Any]]) ?? []
+                // Bob registered after Alice; his welcome may still be on its way through the queue.
+                var bobsItems: [[String: Any]] = []
+                for _ in 0..<100 where bobsItems.isEmpty {
+                    let bobsView = try await client.execute(uri: "/v1/notifications", method: .get, headers: bob) { $0 }
+                    bobsItems = (Self.body(bobsView)["data"] as? [[String: Any]]) ?? []
+                    if bobsItems.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+                }
                 XCTAssertEqual(bobsItems.map { $0["type"] as? String }, ["welcome"], "Bob sees his own welcome only")
                 let bobReads = try await client.execute(uri: "/v1/notifications/\(id)/read", method: .put, headers: bob) { $0 }
                 XCTAssertEqual(bobReads.status, .notFound, "someone else's notification is not found")
