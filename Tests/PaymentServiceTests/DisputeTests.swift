@@ -65,4 +65,37 @@ final class DisputeTests: XCTestCase {
             XCTAssertEqual(events, [EventType.disputeOpened, EventType.disputeClosed])
         }
     }
+
+    /// A partial outcome that refunds all that remains releases nothing (it
+    /// was a 500: release after the escrow was refunded); a dispute over
+    /// escrow an admin refunded by hand meanwhile cannot move it again (409).
+    func testAResolutionOnEscrowThatHasNothingLeftToReleaseIsNotAServerError() async throws {
+        try await EscrowLedgerTests.withStore("disputes_left") { escrow, client, logger in
+            let disputes = DisputeStore(client: client, logger: logger, escrow: escrow)
+            let booking = EscrowLedgerTests.booking(total: 100_000, provider: UUID())
+            let t = try await escrow.open(for: booking)
+            _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
+            let dispute = try await disputes.open(by: booking.consumerId, transactionId: t.id, reason: "Nothing was done at all.", requestId: nil)
+            let resolved = try await disputes.resolve(id: dispute.id, by: UUID(), outcome: .partial, refundAmount: 100_000, note: nil, requestId: nil)
+            XCTAssertEqual(resolved.status, "resolved")
+            let after = try await escrow.find(id: t.id)
+            XCTAssertEqual(after?.escrowStatus, "refunded")
+            XCTAssertEqual(after?.refundedAmount, 100_000)
+            XCTAssertEqual(after?.releasedAmount, 0)
+
+            let second = EscrowLedgerTests.booking(total: 100_000, provider: UUID())
+            let u = try await escrow.open(for: second)
+            _ = try await escrow.apply(.hold, id: u.id, requestId: nil)
+            let open = try await disputes.open(by: second.consumerId, transactionId: u.id, reason: "The pro left half-way.", requestId: nil)
+            _ = try await escrow.apply(.refund(nil), id: u.id, requestId: nil)
+            do {
+                _ = try await disputes.resolve(id: open.id, by: UUID(), outcome: .release, refundAmount: nil, note: nil, requestId: nil)
+                XCTFail("released refunded escrow")
+            } catch DisputeStore.Failure.notHeld(let status) {
+                XCTAssertEqual(status, "refunded")
+            }
+            let total = try await escrow.sum()
+            XCTAssertEqual(total, 0)
+        }
+    }
 }

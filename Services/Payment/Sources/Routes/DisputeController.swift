@@ -64,7 +64,7 @@ public struct DisputeController<Context: ServiceRequestContext>: Sendable {
     static func apiError(_ failure: DisputeStore.Failure) -> APIError {
         switch failure {
         case .notFound: .notFound("No such escrow or dispute of yours")
-        case .notHeld(let status): APIError(.conflict, code: .illegalEscrowState, message: "Only held escrow can be disputed; this one is \(status)")
+        case .notHeld(let status): APIError(.conflict, code: .illegalEscrowState, message: "Only held escrow can be disputed or settled by a dispute; this one is \(status)")
         case .alreadyOpen: .conflict("A dispute is already open for this escrow")
         case .resolved: .conflict("This dispute is already resolved")
         case .badRefund(let remaining): .validation("refundAmount", "A refund is 1 to \(remaining) centavos (what remains in escrow)")

@@ -47,6 +47,8 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
             case .notPayable(let status): throw APIError(.conflict, code: .illegalEscrowState, message: "This booking's escrow is \(status)")
             case .provider(let detail): throw APIError(.badGateway, code: .badGateway, message: "PayMongo could not start the payment: \(detail)")
             }
+        } catch EscrowStore.Failure.badAmount {
+            throw TransactionController<Context>.unpayableAmount
         }
     }
 

@@ -46,10 +46,20 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
         guard let bookingId = body.bookingId.flatMap(UUID.init(uuidString:)) else {
             throw APIError.validation("bookingId", "bookingId must be the booking's id (a UUID)")
         }
-        guard let t = try await payments.escrowOf(bookingId: bookingId, for: identity.userId, requestId: context.requestId),
-              t.consumerId == identity.userId
-        else { throw APIError.notFound("No accepted booking of yours") }
+        let found: TransactionDTO?
+        do {
+            found = try await payments.escrowOf(bookingId: bookingId, for: identity.userId, requestId: context.requestId)
+        } catch EscrowStore.Failure.badAmount {
+            throw Self.unpayableAmount
+        }
+        guard let t = found, t.consumerId == identity.userId else { throw APIError.notFound("No accepted booking of yours") }
         return Envelope(t)
+    }
+
+    /// A booking whose total escrow cannot take (e.g. a rate of 0): it is
+    /// never opened, so it cannot be paid here.
+    static var unpayableAmount: APIError {
+        APIError.validation("bookingId", "This booking's amount is outside what escrow takes (\(Peso.format(PaymentLimits.minimumCentavos)) to \(Peso.format(PaymentLimits.maximumCentavos)))")
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {

@@ -72,11 +72,17 @@ public struct DisputeStore: Sendable {
                 case .refund:
                     _ = try await escrow.apply(.refund(nil), id: dispute.transactionId, method: nil, requestId: requestId, on: connection)
                 case .partial:
-                    _ = try await escrow.apply(.refund(refundAmount), id: dispute.transactionId, method: nil, requestId: requestId, on: connection)
-                    _ = try await escrow.apply(.release, id: dispute.transactionId, method: nil, requestId: requestId, on: connection)
+                    let refunded = try await escrow.apply(.refund(refundAmount), id: dispute.transactionId, method: nil, requestId: requestId, on: connection)
+                    // A "partial" refund of all that remained leaves nothing to release.
+                    if refunded.escrowStatus == EscrowStatus.held.rawValue {
+                        _ = try await escrow.apply(.release, id: dispute.transactionId, method: nil, requestId: requestId, on: connection)
+                    }
                 }
             } catch EscrowStore.Failure.move(.badRefund(let remaining)) {
                 throw Failure.badRefund(remaining)
+            } catch EscrowStore.Failure.move(.illegal(_, let status)) {
+                // An admin refunded the escrow by hand while the dispute was open.
+                throw Failure.notHeld(status.rawValue)
             }
             let resolved = try await Self.first(try await connection.query(
                 """
