@@ -121,6 +121,11 @@ final class ChatAPITests: XCTestCase {
             do {
                 try await client.ws("/v1/chats/live") { _, _, _ in XCTFail("upgraded without a token") }
             } catch {}
+            // A plain GET (no Upgrade header) is not a socket: a 426 in the error envelope, not an empty 200.
+            let plain = try await CoreHarness.call(client, .get, "/v1/chats/live", as: pedro)
+            XCTAssertEqual(plain.status.code, 426)
+            XCTAssertEqual((plain.body["error"] as? [String: Any])?["code"] as? String, "UPGRADE_REQUIRED")
+            XCTAssertEqual(plain.body["success"] as? Bool, false)
 
             let received = try await client.ws(
                 "/v1/chats/live", configuration: .init(additionalHeaders: [.authorization: "Bearer \(pedro.token)"])

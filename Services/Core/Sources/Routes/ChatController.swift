@@ -25,8 +25,12 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
 
     /// `group` requires a signed-in user.
     public func addRoutes(to group: RouterGroup<Context>) {
-        group.ws("live", shouldUpgrade: { _, context in
+        group.ws("live", shouldUpgrade: { request, context in
             _ = try context.requireIdentity()
+            // A plain GET is not a socket: without this it got an empty 200.
+            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+                throw APIError(.upgradeRequired, code: .upgradeRequired, message: "GET /v1/chats/live is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
+            }
             return .upgrade([:])
         }, onUpgrade: live)
         group.get(use: list)
@@ -195,4 +199,9 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
     static func id(_ context: Context) throws -> UUID {
         try context.uuidParameter(what: "Chat id")
     }
+}
+
+extension ErrorCode {
+    /// `GET /v1/chats/live` without the WebSocket upgrade (426).
+    public static let upgradeRequired: ErrorCode = "UPGRADE_REQUIRED"
 }
