@@ -154,7 +154,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Gateway/Sources",
-            resources: [.copy("Store/rate_limit.lua")]
+            resources: [.copy("Store/rate_limit.lua"), .copy("OpenAPI")]
         ),
         .executableTarget(
             name: "gateway",

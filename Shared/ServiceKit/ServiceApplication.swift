@@ -28,7 +28,8 @@ public func serviceApplication<Context: RequestContext>(
     afterMigration: [any Service],
     server: HTTPServerBuilder = .http1(),
     logger: Logger
-) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
+) -> some ApplicationProtocol where Context: ServiceRequestContext, Context.Source == ApplicationRequestContextSource {
+    router.addRouteListing(credential: ServiceCredential(secret: common.internalSecret))
     let migrated = StartGate()
     var app = Application(
         router: router,
@@ -42,4 +43,29 @@ public func serviceApplication<Context: RequestContext>(
         await migrated.open()
     }
     return app
+}
+
+/// One route a service serves: `GET /v1/bookings/{id}`.
+public struct ServedRoute: Codable, Sendable, Hashable {
+    public var method: String
+    public var path: String
+}
+
+extension Router where Context: ServiceRequestContext {
+    /// `GET /internal/routes`: the public (`/v1`) routes this service serves,
+    /// paths written as OpenAPI writes them (`{id}`), so the published API
+    /// description can be checked against what really runs.
+    /// Called once every other route is in (the list is taken now).
+    public func addRouteListing(credential: ServiceCredential) {
+        let served = publicRoutes
+        group("internal").add(middleware: InternalOnlyMiddleware(credential: credential)).get("routes") { _, _ in
+            Envelope(served)
+        }
+    }
+
+    var publicRoutes: [ServedRoute] {
+        routes.map { ServedRoute(method: $0.method.rawValue, path: $0.path.description) }
+            .filter { $0.path.hasPrefix("/v1/") }
+            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
 }

@@ -22,8 +22,11 @@ final class GatewayCore: Sendable {
     let redis: RedisClient
     let logger: Logger
     let upstreamTimeout: TimeAmount
+    /// The public API's description, served at `/v1/openapi.json`.
+    let openAPI: ByteBuffer
 
-    init(config: GatewayConfig, gatekeeper: Gatekeeper, registry: UpstreamRegistry, pools: ConnectionPools, redis: RedisClient, logger: Logger) {
+    init(config: GatewayConfig, gatekeeper: Gatekeeper, registry: UpstreamRegistry, pools: ConnectionPools, redis: RedisClient,
+         openAPI: OpenAPIDocument, logger: Logger) {
         self.config = config
         self.gatekeeper = gatekeeper
         self.registry = registry
@@ -32,6 +35,7 @@ final class GatewayCore: Sendable {
         self.redis = redis
         self.logger = logger
         self.upstreamTimeout = TimeAmount(config.upstreamTimeout)
+        self.openAPI = ByteBuffer(bytes: openAPI.json)
     }
 
     private struct MetricKey: Hashable {
@@ -161,7 +165,7 @@ public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async
                                 maxIdlePerInstance: config.maxIdleConnectionsPerUpstream)
     let core = GatewayCore(
         config: config, gatekeeper: Gatekeeper(config: config, verifier: verifier, limiter: limiter),
-        registry: registry, pools: pools, redis: redis, logger: logger)
+        registry: registry, pools: pools, redis: redis, openAPI: try OpenAPIDocument.bundled(), logger: logger)
 
     for (service, urls) in config.upstreams.sorted(by: { $0.key < $1.key }) {
         logger.info("upstream", metadata: ["service": "\(service)", "instances": "\(urls.joined(separator: ","))"])

@@ -188,6 +188,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         exchange.extraHeaders = core.cors.responseHeaders(origin: origin)
+        if head.method == .GET || head.method == .HEAD, path == "/v1/openapi.json" {
+            exchange.extraHeaders.append(("Cache-Control", "public, max-age=300"))
+            answer(exchange, status: .ok, contentType: "application/json; charset=utf-8", body: core.openAPI)
+            return
+        }
 
         let route: RouteDecision
         do {

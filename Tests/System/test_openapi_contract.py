@@ -1,0 +1,141 @@
+"""The published API (issue "Ship it", the contract): the gateway serves one
+OpenAPI 3.1 document at /v1/openapi.json; every route a service serves under
+/v1 has an operation in it and every operation a route; and schemathesis,
+through the gateway with real tokens, finds no 5xx and no answer (status,
+content type, body) outside the document.
+
+The rate limits are raised for this gateway by its ordinary configuration
+(GATEWAY_RATE_LIMIT_*), as an operator would for a load test.
+
+OPENAPI_PATHS_REGEX limits the fuzzing to some paths (while writing a part of
+the document); SCHEMATHESIS_MAX_EXAMPLES and SCHEMATHESIS_SEED tune the run."""
+import copy
+import hashlib
+import hmac
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from conftest import BIN, Service, request
+from openapi_doc import assemble, operations
+from test_gateway_system import client_ip, gateway_env
+
+INTERNAL_SECRET = os.environ.get("INTERNAL_SERVICE_SECRET", "dev-internal-secret-change-me")
+# The gateway answers these itself.
+GATEWAY_OPERATIONS = {("GET", "/v1/openapi.json")}
+
+
+@pytest.fixture(scope="module")
+def system(auth, notification, core, payment, ai, files, standins, redis_url, log_dir):
+    services = {"auth-service": auth, "notification-service": notification, "core-service": core,
+                "payment-service": payment, "ai-service": ai, "file-service": files}
+    unlimited = "1000000"
+    env = gateway_env(redis_url, auth.url, {"auth": [auth.url], "notification": [notification.url], "core": [core.url],
+                                            "payment": [payment.url], "ai": [ai.url], "file": [files.url]},
+                      GATEWAY_RATE_LIMIT_AUTH=unlimited, GATEWAY_RATE_LIMIT_SEARCH=unlimited,
+                      GATEWAY_RATE_LIMIT_GENERAL=unlimited, GATEWAY_RATE_LIMIT_UPLOAD=unlimited)
+    gw = Service("gateway", env, log_dir).wait_healthy()
+    yield gw.url, services
+    assert gw.stop() == 0
+
+
+def service_token(name):
+    message = f"{name}.{int(time.time())}"
+    return message + "." + hmac.new(INTERNAL_SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def served_routes(service):
+    r = request("GET", service.url + "/internal/routes", headers={"X-Service-Token": service_token("contract-test")})
+    assert r.status == 200, r.body
+    return {(route["method"], route["path"]) for route in r.json()["data"]}
+
+
+def test_the_gateway_serves_the_document_kept_with_the_code(system):
+    gw, _ = system
+    r = request("GET", gw + "/v1/openapi.json")
+    assert r.status == 200, r.body
+    assert r.headers.get("Content-Type", "").startswith("application/json")
+    served = json.loads(r.body)
+    assert served == assemble(), "the gateway assembles the same document as Tests/System/openapi_doc.py"
+    from openapi_spec_validator import validate
+    validate(copy.deepcopy(served))
+    assert served["openapi"].startswith("3.1")
+    # Anonymous callers may read it (clients generate code from it).
+    assert "bearerAuth" in served["components"]["securitySchemes"]
+
+
+def test_every_route_has_an_operation_and_every_operation_a_route(system):
+    _, services = system
+    served = set(GATEWAY_OPERATIONS)
+    owner = {}
+    for name, service in services.items():
+        for route in served_routes(service):
+            assert route not in owner, f"{route} is served by both {owner.get(route)} and {name}"
+            owner[route] = name
+            served.add(route)
+    documented = set(operations(assemble()))
+    undocumented = sorted(served - documented)
+    unserved = sorted(documented - served)
+    assert not undocumented, "routes without an operation in the OpenAPI document:\n" + "\n".join(
+        f"  {m} {p} ({owner.get((m, p), 'gateway')})" for m, p in undocumented)
+    assert not unserved, "operations no service serves:\n" + "\n".join(f"  {m} {p}" for m, p in unserved)
+
+
+def sign_up(gw, user_type, ip):
+    email = f"fuzz.{user_type}.{uuid.uuid4().hex[:8]}@example.ph"
+    password = "Sinigang-na-Baboy-7"
+    r = request("POST", gw + "/v1/auth/register", {"email": email, "password": password, "fullName": f"Fuzz {user_type.title()}",
+                                                   "phone": "0917" + str(random.randint(1000000, 9999999)), "userType": user_type},
+                headers={"X-Forwarded-For": ip})
+    assert r.status == 201, r.body
+    return email, password
+
+
+def log_in(gw, email, password, ip):
+    r = request("POST", gw + "/v1/auth/login", {"email": email, "password": password}, headers={"X-Forwarded-For": ip})
+    assert r.status == 200, r.body
+    return r.json()["data"]["accessToken"]
+
+
+def admin_token(gw, auth_env, ip):
+    email, password = sign_up(gw, "consumer", ip)
+    # Admins come from the operator's command, as in production.
+    env = dict(os.environ, **auth_env)
+    done = subprocess.run([str(BIN / "auth-service"), "grant-admin", email], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return log_in(gw, email, password, ip)
+
+
+@pytest.mark.parametrize("role", ["provider", "admin"])
+def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(system, role, auth_env, log_dir):
+    gw, _ = system
+    ip = client_ip()
+    if role == "admin":
+        token = admin_token(gw, auth_env, ip)
+    else:
+        token = log_in(gw, *sign_up(gw, role, ip), ip)
+    report = log_dir / f"schemathesis-{role}.xml"
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", gw + "/v1/openapi.json", "--url", gw,
+        "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"),
+        "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261126"),
+        "--workers", "2", "--request-timeout", "30", "--no-color",
+        "-H", f"Authorization: Bearer {token}", "-H", f"X-Forwarded-For: {ip}",
+        "--report", "junit", "--report-junit-path", str(report),
+    ]
+    if os.environ.get("OPENAPI_PATHS_REGEX"):
+        command += ["--include-path-regex", os.environ["OPENAPI_PATHS_REGEX"]]
+    started = time.time()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    output = done.stdout + done.stderr
+    (log_dir / f"schemathesis-{role}.log").write_text(output)
+    print(f"schemathesis as {role}: exit {done.returncode} in {time.time() - started:.0f} s")
+    print(output[-3000:])
+    assert done.returncode == 0, output[-20000:]
