@@ -31,14 +31,16 @@ public struct InternalCallError: Error, CustomStringConvertible {
 
 /// Calls another service's `/internal/...` (or public) API with the request id
 /// of the request being served and this service's credential, and unwraps
-/// the envelope into the DTO.
+/// the envelope into the DTO. Given the service's `ServiceInstances` (a
+/// `*_BASE_URL` setting that may list several instances), a call whose
+/// connection cannot be made goes to the next instance.
 public struct InternalClient: Sendable {
     public let httpClient: HTTPClient
     public let serviceName: String
     public let credential: ServiceCredential
     public let timeout: TimeAmount
 
-    public init(httpClient: HTTPClient, serviceName: String, credential: ServiceCredential, timeout: TimeAmount = .seconds(5)) {
+    public init(httpClient: HTTPClient = .internalNetwork, serviceName: String, credential: ServiceCredential, timeout: TimeAmount = .seconds(5)) {
         self.httpClient = httpClient
         self.serviceName = serviceName
         self.credential = credential
@@ -51,6 +53,21 @@ public struct InternalClient: Sendable {
 
     public func post<B: Encodable & Sendable, T: Codable & Sendable>(_ url: String, body: B, requestId: String, as type: T.Type = T.self) async throws -> T {
         try await send(method: .POST, url: url, body: body, requestId: requestId)
+    }
+
+    /// `path` on one of `instances` (see `ServiceInstances` for which, and when the next one is tried).
+    public func get<T: Codable & Sendable>(_ path: String, from instances: ServiceInstances, requestId: String, as type: T.Type = T.self) async throws -> T {
+        try await send(method: .GET, path: path, on: instances, body: Optional<Int>.none, requestId: requestId)
+    }
+
+    public func post<B: Encodable & Sendable, T: Codable & Sendable>(_ path: String, to instances: ServiceInstances, body: B, requestId: String, as type: T.Type = T.self) async throws -> T {
+        try await send(method: .POST, path: path, on: instances, body: body, requestId: requestId)
+    }
+
+    public func send<B: Encodable & Sendable, T: Codable & Sendable>(method: HTTPMethod, path: String, on instances: ServiceInstances, body: B?, requestId: String) async throws -> T {
+        try await instances.execute(method: method) { baseURL in
+            try await send(method: method, url: baseURL + path, body: body, requestId: requestId)
+        }
     }
 
     public func send<B: Encodable & Sendable, T: Codable & Sendable>(method: HTTPMethod, url: String, body: B?, requestId: String) async throws -> T {

@@ -4,6 +4,7 @@ import Hummingbird
 import JWTKit
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 import TrustTradeDTO
 
@@ -47,22 +48,28 @@ public protocol JWKSSource: Sendable {
     func fetchJWKS() async throws -> JWKS
 }
 
+/// The JWKS from `AUTH_JWKS_URL`: one URL, or a comma-separated list (one
+/// per auth instance), tried as `ServiceInstances` tries them.
 public struct HTTPJWKSSource: JWKSSource {
     public let url: String
     public let httpClient: HTTPClient
+    let instances: ServiceInstances
 
     public init(url: String, httpClient: HTTPClient) {
         self.url = url
         self.httpClient = httpClient
+        self.instances = ServiceInstances(url)
     }
 
     public func fetchJWKS() async throws -> JWKS {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "application/json")
-        let response = try await httpClient.execute(request, timeout: .seconds(5))
-        guard response.status == .ok else { throw APIError.unavailable("The key service answered \(response.status.code)") }
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return try JSONDecoder().decode(JWKS.self, from: body)
+        try await instances.execute(method: .GET) { url in
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Accept", value: "application/json")
+            let response = try await httpClient.execute(request, timeout: .seconds(5))
+            guard response.status == .ok else { throw APIError.unavailable("The key service answered \(response.status.code)") }
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return try JSONDecoder().decode(JWKS.self, from: body)
+        }
     }
 }
 
@@ -153,6 +160,14 @@ public actor TokenVerifier {
     }
 
     private func refreshIfAllowed() async throws {
+        // A fetch under way (another request's) brings the keys this token
+        // may need: wait for it rather than refuse the token meanwhile.
+        if let inFlight {
+            do { try await inFlight.value } catch {
+                if knownKids.isEmpty { throw APIError.unavailable("Signing keys are not available yet") }
+            }
+            return
+        }
         if let lastFetch, ContinuousClock.now - lastFetch < minimumRefetchInterval { return }
         do {
             try await refresh()

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Queue
 import Redis
 import ServiceLifecycle
 
@@ -61,5 +62,13 @@ extension ReadinessCheck {
 
     public static func redis(_ client: RedisClient) -> ReadinessCheck {
         ReadinessCheck("redis") { _ = try await client.ping() }
+    }
+}
+
+extension CommonConfig {
+    /// A queue worker's options: `concurrency` jobs at once, the lock and
+    /// stalled-check timings of `QUEUE_LOCK_DURATION_MS` / `QUEUE_STALLED_INTERVAL_MS`.
+    public func workerOptions(concurrency: Int = 1) -> QueueWorker.Options {
+        QueueWorker.Options(concurrency: concurrency, lockDurationMs: queueLockDurationMs, stalledIntervalMs: queueStalledIntervalMs)
     }
 }

@@ -70,6 +70,12 @@ public struct CommonConfig: Sendable {
     public var internalSecret: String
     /// Trust `X-Forwarded-For` (only behind our gateway).
     public var trustProxy: Bool
+    /// Queue workers: how long a job's lock lasts without renewal (a worker
+    /// that died holds its jobs this long), and how often stalled jobs are
+    /// looked for. A dead worker's jobs are back in wait after at most about
+    /// lock + 2 × interval.
+    public var queueLockDurationMs: Int
+    public var queueStalledIntervalMs: Int
 
     public init(serviceName: String, defaultPort: Int, settings: Settings) throws {
         self.serviceName = serviceName
@@ -83,5 +89,9 @@ public struct CommonConfig: Sendable {
         self.jwtAudience = settings.string("JWT_AUDIENCE", default: "trusttrade-api")
         self.internalSecret = settings.string("INTERNAL_SERVICE_SECRET", default: "dev-internal-secret-change-me")
         self.trustProxy = try settings.bool("TRUST_PROXY", default: true)
+        self.queueLockDurationMs = try settings.int("QUEUE_LOCK_DURATION_MS", default: 30_000)
+        self.queueStalledIntervalMs = try settings.int("QUEUE_STALLED_INTERVAL_MS", default: 30_000)
+        guard queueLockDurationMs >= 1_000 else { throw ConfigurationError(key: "QUEUE_LOCK_DURATION_MS", message: "must be at least 1000") }
+        guard queueStalledIntervalMs >= 500 else { throw ConfigurationError(key: "QUEUE_STALLED_INTERVAL_MS", message: "must be at least 500") }
     }
 }

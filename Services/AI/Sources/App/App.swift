@@ -22,7 +22,7 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     let trust = TrustStore(client: postgres, logger: logger)
 
     let moderation = ModerationStore(client: postgres, logger: logger)
-    let worker = QueueWorker(queue: "ai", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+    let worker = QueueWorker(queue: "ai", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
         if job.job.name == EventType.chatMessageSent {
             try await moderation.screen(try job.job.event(ChatMessageEvent.self))
         } else {

@@ -62,7 +62,7 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
         JobQueue(name: name, redis: redis)
     }
     // Other services' news about accounts (a consumer became a provider).
-    let worker = QueueWorker(queue: "auth", redis: redis, logger: logger) { job in
+    let worker = QueueWorker(queue: "auth", redis: redis, options: config.common.workerOptions(), logger: logger) { job in
         switch job.job.name {
         case EventType.userTypeChanged:
             let event = try job.job.event(UserTypeChangedEvent.self)

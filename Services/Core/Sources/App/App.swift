@@ -21,7 +21,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let postgres = try Database.makeClient(url: config.common.databaseURL, logger: logger)
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let http = HTTPClient.shared
-    let internalClient = InternalClient(httpClient: http, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret))
+    let internalClient = InternalClient(httpClient: .internalNetwork, serviceName: config.common.serviceName, credential: ServiceCredential(secret: config.common.internalSecret))
     let profiles = ProfileService(store: ProfileStore(client: postgres, logger: logger), auth: internalClient, authBaseURL: config.authBaseURL)
     let files = FileDirectory(client: internalClient, baseURL: config.fileBaseURL)
     let categories = CategoryStore(client: postgres, logger: logger)
@@ -33,7 +33,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
         cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
     let providerStore = ProviderStore(client: postgres, logger: logger)
-    let worker = QueueWorker(queue: "core", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+    let worker = QueueWorker(queue: "core", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
         case EventType.userRegistered:
             try await profiles.handleRegistered(try job.job.event(UserRegisteredEvent.self).payload)

@@ -7,18 +7,19 @@ import TrustTradeDTO
 /// attachment is then shared with the other side (`/internal/files`).
 public struct FileDirectory: Sendable {
     let client: InternalClient
-    let baseURL: String
+    /// `FILE_BASE_URL`: one file-service instance or a comma-separated list.
+    let instances: ServiceInstances
 
     public init(client: InternalClient, baseURL: String) {
         self.client = client
-        self.baseURL = baseURL.withoutTrailingSlash
+        self.instances = ServiceInstances(baseURL)
     }
 
     /// Throws a 400 naming `field` unless `id` is `owner`'s live upload for one of `purposes`.
     public func verify(_ id: UUID, owner: UUID, purposes: Set<String>, field: String, requestId: String) async throws {
         let file: InternalFileDTO
         do {
-            file = try await client.get("\(baseURL)/internal/files/\(id.uuidString.lowercased())", requestId: requestId, as: InternalFileDTO.self)
+            file = try await client.get("/internal/files/\(id.uuidString.lowercased())", from: instances, requestId: requestId, as: InternalFileDTO.self)
         } catch let error as InternalCallError where error.status == 404 {
             throw APIError.validation(field, "No uploaded file \(id.uuidString.lowercased())")
         } catch {
@@ -33,7 +34,7 @@ public struct FileDirectory: Sendable {
     /// Lets `users` see a private file (the other side of a chat).
     public func share(_ id: UUID, with users: [UUID], requestId: String) async throws {
         let _: InternalFileDTO = try await client.post(
-            "\(baseURL)/internal/files/\(id.uuidString.lowercased())/viewers",
+            "/internal/files/\(id.uuidString.lowercased())/viewers", to: instances,
             body: GrantViewersRequest(userIds: users.map { $0.uuidString.lowercased() }), requestId: requestId)
     }
 }

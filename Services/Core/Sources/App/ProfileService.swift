@@ -10,12 +10,13 @@ import TrustTradeDTO
 public struct ProfileService: Sendable {
     public let store: ProfileStore
     let auth: InternalClient
-    let authBaseURL: String
+    /// `AUTH_BASE_URL`: one auth instance or a comma-separated list.
+    let authInstances: ServiceInstances
 
     public init(store: ProfileStore, auth: InternalClient, authBaseURL: String) {
         self.store = store
         self.auth = auth
-        self.authBaseURL = authBaseURL
+        self.authInstances = ServiceInstances(authBaseURL)
     }
 
     public func profile(of identity: Identity, requestId: String) async throws -> ProfileDTO {
@@ -27,7 +28,7 @@ public struct ProfileService: Sendable {
         if let profile = try await store.profile(userId: userId) { return profile }
         let user: UserDTO
         do {
-            user = try await auth.get("\(authBaseURL)/internal/users/\(userId.uuidString.lowercased())", requestId: requestId)
+            user = try await auth.get("/internal/users/\(userId.uuidString.lowercased())", from: authInstances, requestId: requestId)
         } catch let error as InternalCallError where error.status == 404 {
             throw APIError.notFound("No such user")
         }

@@ -37,7 +37,7 @@ public func buildApplication(config: FileConfig, storage override: BlobStorage? 
         tempDirectory: URL(fileURLWithPath: config.tempDirectory, isDirectory: true), logger: logger)
 
     // Deleted files' objects are removed by the queue (retried until storage answers).
-    let worker = QueueWorker(queue: "file", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+    let worker = QueueWorker(queue: "file", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
         guard job.job.name == EventType.fileDeleted else { throw UnrecoverableError("no handler for job \(job.job.name)") }
         for key in try job.job.event(FileObjectsRemoval.self).payload.keys { try await storage.delete(key: key) }
         return nil

@@ -45,7 +45,7 @@ public func buildApplication(config: NotificationConfig, logger: Logger? = nil) 
     )
     let worker = QueueWorker(
         queue: "notification", redis: redis,
-        options: .init(concurrency: config.workerConcurrency),
+        options: config.common.workerOptions(concurrency: config.workerConcurrency),
         logger: logger
     ) { job in
         do {

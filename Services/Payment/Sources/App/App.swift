@@ -23,7 +23,7 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let escrow = EscrowStore(client: postgres, logger: logger, fees: config.fees, appBaseURL: config.appBaseURL)
     let bookingEvents = BookingEventHandler(escrow: escrow, logger: logger)
     let core = CoreLookup(
-        client: InternalClient(httpClient: HTTPClient.shared, serviceName: config.common.serviceName,
+        client: InternalClient(httpClient: .internalNetwork, serviceName: config.common.serviceName,
                                credential: ServiceCredential(secret: config.common.internalSecret)),
         baseURL: config.coreBaseURL)
     let payments = Payments(
@@ -33,7 +33,7 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let sealer = try Sealer(base64Key: config.dataKey)
     let loans = LoanStore(client: postgres, logger: logger)
 
-    let worker = QueueWorker(queue: "payment", redis: redis, options: .init(concurrency: config.workerConcurrency), logger: logger) { job in
+    let worker = QueueWorker(queue: "payment", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
         switch job.job.name {
         case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
             let event = try job.job.event(PayMongoPaymentEvent.self)

@@ -119,17 +119,18 @@ public struct Payments: Sendable {
 /// Reads the core service's bookings and provider profiles (`/internal/...`).
 public struct CoreLookup: Sendable {
     let client: InternalClient
-    let baseURL: String
+    /// `CORE_BASE_URL`: one core instance or a comma-separated list.
+    let instances: ServiceInstances
 
     public init(client: InternalClient, baseURL: String) {
         self.client = client
-        self.baseURL = baseURL
+        self.instances = ServiceInstances(baseURL)
     }
 
     /// Nil when core has no such booking.
     public func booking(_ id: UUID, requestId: String) async throws -> BookingDTO? {
         do {
-            return try await client.get("\(baseURL)/internal/bookings/\(id.uuidString.lowercased())", requestId: requestId, as: BookingDTO.self)
+            return try await client.get("/internal/bookings/\(id.uuidString.lowercased())", from: instances, requestId: requestId, as: BookingDTO.self)
         } catch let error as InternalCallError where error.status == 404 {
             return nil
         }
@@ -138,7 +139,7 @@ public struct CoreLookup: Sendable {
     /// The user's provider profile; nil when they have none.
     public func provider(userId: UUID, requestId: String) async throws -> ProviderDTO? {
         do {
-            return try await client.get("\(baseURL)/internal/providers/by-user/\(userId.uuidString.lowercased())", requestId: requestId, as: ProviderDTO.self)
+            return try await client.get("/internal/providers/by-user/\(userId.uuidString.lowercased())", from: instances, requestId: requestId, as: ProviderDTO.self)
         } catch let error as InternalCallError where error.status == 404 {
             return nil
         }
