@@ -98,6 +98,12 @@ final class NLPTests: XCTestCase {
             r = try await client.execute(uri: "/v1/ai/moderation", method: .get, headers: consumer) { $0 }
             XCTAssertEqual(r.status, .forbidden)
             let itemId = try XCTUnwrap(listed.first?["id"] as? String)
+            // A note Postgres cannot keep (NUL) or a very long one is a 400, not a 500; the item stays open.
+            for note in ["Warned \u{0} the provider", String(repeating: "n", count: 2_001)] {
+                r = try await client.execute(uri: "/v1/ai/moderation/\(itemId)/resolve", method: .post, headers: admin,
+                                             body: try TrustEventsTests.json(["action": "action", "note": note])) { $0 }
+                XCTAssertEqual(r.status, .badRequest, "\(TrustEventsTests.body(r))")
+            }
             r = try await client.execute(uri: "/v1/ai/moderation/\(itemId)/resolve", method: .post, headers: admin,
                                          body: try TrustEventsTests.json(["action": "action", "note": "Warned the provider"])) { $0 }
             XCTAssertEqual((TrustEventsTests.body(r)["data"] as? [String: Any])?["status"] as? String, "actioned")

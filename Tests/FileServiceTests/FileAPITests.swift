@@ -118,6 +118,14 @@ final class FileAPITests: XCTestCase {
                 XCTAssertEqual(r.status, .created, "\(purpose): \(Self.body(r))")
                 XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["kind"] as? String, kind)
             }
+
+            // Names Postgres could not keep as sent: a NUL, and 300 "é" written as e + combining accent
+            // (300 characters to Swift, 600 to the VARCHAR(255) column). Kept, cleaned, not a 500.
+            for (name, kept) in [("quo\u{0}te\u{7}.pdf", "quote.pdf"), (String(repeating: "e\u{301}", count: 300) + ".pdf", String(repeating: "e\u{301}", count: 127))] {
+                r = try await Self.upload(h, as: h.alice, purpose: "chat_attachment", file: Fixtures.pdf, name: name, type: "application/pdf")
+                XCTAssertEqual(r.status, .created, "\(Self.body(r))")
+                XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["originalName"] as? String, kept)
+            }
         }
     }
 

@@ -52,12 +52,18 @@ public struct NLPController<Context: ServiceRequestContext>: Sendable {
         return Envelope(items, page: page, total: total)
     }
 
+    static var maximumNoteLength: Int { 2_000 }
+
     @Sendable func resolve(_ request: Request, context: Context) async throws -> Envelope<ModerationItemDTO> {
         let identity = try context.requireIdentity()
         let id = try context.uuidParameter(what: "Item id")
         let body = try await request.decodeJSON(as: ResolveModerationRequest.self, context: context)
         guard let action = body.action, ["dismiss", "action"].contains(action) else {
             throw APIError.validation("action", "action must be dismiss or action")
+        }
+        // Postgres text holds no NUL; an unbounded note would fill the table.
+        if let note = body.note, note.unicodeScalars.count > Self.maximumNoteLength || note.unicodeScalars.contains("\u{0}") {
+            throw APIError.validation("note", "note is at most \(Self.maximumNoteLength) characters, without NUL characters")
         }
         guard identity.userType == .admin else { throw APIError.forbidden("Only admins resolve moderation items") }
         do {

@@ -200,10 +200,19 @@ public struct Uploads: Sendable {
         return fields
     }
 
-    /// The name to show: no path, at most 255 characters.
+    /// The name to show: no path, no control characters (Postgres text holds
+    /// no NUL), at most 255 characters as the column counts them (code points,
+    /// not Swift's grapheme clusters), never cutting a character in two.
     static func cleanName(_ name: String?) -> String {
         let base = (name ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        return String(base.filter { !$0.isNewline }.prefix(255))
+        var clean = ""
+        var length = 0
+        for character in base where !character.isNewline && !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            length += character.unicodeScalars.count
+            guard length <= 255 else { break }
+            clean.append(character)
+        }
+        return clean
     }
 
     /// The ZIP's entry names, reading only its last 4 MiB.
