@@ -18,6 +18,9 @@ final class ProviderSearchTests: XCTestCase {
                        ["sort", "radiusKm", "minRating", "maxRate", "verified", "page"])
         XCTAssertEqual(fields(["category": "Not A Slug!"]), ["category"])
         XCTAssertEqual(fields(["minTrust": "50.5"]), ["minTrust"])
+        // Beyond Int's range: a 400, not a trap.
+        XCTAssertEqual(fields(["minTrust": "207700399706828733227454187593940336640"]), ["minTrust"])
+        XCTAssertEqual(fields(["minTrust": "-1e300"]), ["minTrust"])
 
         let near = try? ProviderSearch.parse(["q": "aircon cleaning", "location": "Makati City"])
         XCTAssertEqual(near?.centre?.latitude ?? 0, 14.5547, accuracy: 0.001)

@@ -85,8 +85,10 @@ public struct ProviderSearch: Sendable, Equatable {
             search.radiusKm = radius
         }
         if let trust = number("minTrust") {
-            v.check((0...1000).contains(trust) && trust == trust.rounded(), "minTrust", "minTrust must be a whole number 0 to 1000")
-            search.minTrust = Int(trust)
+            let valid = (0...1000).contains(trust) && trust == trust.rounded()
+            v.check(valid, "minTrust", "minTrust must be a whole number 0 to 1000")
+            // Converted only when in range: Int(1e40) traps (it took the service down).
+            if valid { search.minTrust = Int(trust) }
         }
         if let rating = number("minRating") {
             v.check((0...5).contains(rating), "minRating", "minRating must be 0 to 5")
