@@ -76,6 +76,7 @@ extension Request {
         if buffer.readableBytes == 0 {
             throw APIError(.badRequest, code: .validation, message: "A JSON body is required")
         }
+        try Self.refuseNUL(buffer)
         do {
             return try APIJSON.decoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {
@@ -95,11 +96,46 @@ extension Request {
         if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
             throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json")
         }
+        try Self.refuseNUL(buffer)
         do {
             return try APIJSON.decoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw APIError.from(error)
         }
+    }
+}
+
+extension Request {
+    /// PostgreSQL keeps no NUL character in text or jsonb, so a string with
+    /// one (`\u0000` in the JSON) could never be stored: a 400 here, not a
+    /// failed query later.
+    static func refuseNUL(_ buffer: ByteBuffer) throws {
+        if JSONText.containsNULEscape(buffer.readableBytesView) {
+            throw APIError(.badRequest, code: .validation, message: "Text must not contain the NUL character (\\u0000)")
+        }
+    }
+}
+
+public enum JSONText {
+    /// Whether JSON text has a `\u0000` escape (a `\\u0000`, an escaped
+    /// backslash then "u0000", is ordinary text).
+    public static func containsNULEscape(_ bytes: some Collection<UInt8>) -> Bool {
+        let backslash = UInt8(ascii: "\\"), u = UInt8(ascii: "u"), zero = UInt8(ascii: "0")
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            guard bytes[index] == backslash else {
+                index = bytes.index(after: index)
+                continue
+            }
+            let next = bytes.index(after: index)
+            guard next != bytes.endIndex else { return false }
+            if bytes[next] == u {
+                let digits = bytes[bytes.index(after: next)...].prefix(4)
+                if digits.count == 4 && digits.allSatisfy({ $0 == zero }) { return true }
+            }
+            index = bytes.index(after: next)
+        }
+        return false
     }
 }
 

@@ -69,6 +69,15 @@ final class KitTests: XCTestCase {
                 XCTAssertEqual(r.status, .created)
                 XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["id"] as? Int, 7)
             }
+            // PostgreSQL stores no NUL character: refused as input, not failed in a query.
+            try await client.execute(uri: "/widgets", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"id":7,"name":"a\u0000b"}"#)) { r in
+                XCTAssertEqual(r.status, .badRequest)
+                XCTAssertEqual((Self.body(r)["error"] as? [String: Any])?["code"] as? String, "VALIDATION_ERROR")
+            }
+            try await client.execute(uri: "/widgets", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"id":7,"name":"a\\u0000b"}"#)) { r in
+                XCTAssertEqual(r.status, .created, "an escaped backslash before u0000 is plain text")
+                XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["name"] as? String, #"a\u0000b"#)
+            }
             try await client.execute(uri: "/widgets", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(repeating: 0x20, count: 1024 * 1024 + 1)) { r in
                 XCTAssertEqual(r.status, .contentTooLarge)
             }

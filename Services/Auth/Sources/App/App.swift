@@ -55,6 +55,8 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
     InternalController(users: users)
         .addRoutes(to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
 
+    router.addRouteListing(credential: ServiceCredential(secret: config.common.internalSecret))
+
     let migrations = try authMigrations()
     let migrated = StartGate()
     // Emails and user.registered events leave through the outbox.
