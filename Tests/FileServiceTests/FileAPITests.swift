@@ -119,6 +119,12 @@ final class FileAPITests: XCTestCase {
                 XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["kind"] as? String, kind)
             }
 
+            // Non-ASCII in a file name and CRLF + ASCII + non-ASCII in a body pass the guard in front of the multipart parser.
+            r = try await Self.upload(h, as: h.alice, purpose: "chat_attachment", file: Fixtures.pdf + [0xC3, 0x0D, 0x0A, 0x41, 0xFF],
+                                      name: "r\u{E9}sum\u{E9}.pdf", type: "application/pdf")
+            XCTAssertEqual(r.status, .created, "\(Self.body(r))")
+            XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["originalName"] as? String, "r\u{E9}sum\u{E9}.pdf")
+
             // Names Postgres could not keep as sent: a NUL, and 300 "é" written as e + combining accent
             // (300 characters to Swift, 600 to the VARCHAR(255) column). Kept, cleaned, not a 500.
             for (name, kept) in [("quo\u{0}te\u{7}.pdf", "quote.pdf"), (String(repeating: "e\u{301}", count: 300) + ".pdf", String(repeating: "e\u{301}", count: 127))] {
@@ -153,6 +159,15 @@ final class FileAPITests: XCTestCase {
             XCTAssertEqual(r.status, .badRequest)
             r = try await h.client.execute(uri: "/v1/files/upload", method: .post, headers: h.alice, body: ByteBuffer(string: "{}")) { $0 }
             XCTAssertEqual(r.status, .unsupportedMediaType)
+            // A non-ASCII byte in a part's header name trapped MultipartKit's parser (the process stopped):
+            // a 400 now, as the first header or after another.
+            var multipart = h.alice
+            multipart[.contentType] = "multipart/form-data; boundary=ttBoundary42"
+            for body in ["--ttBoundary42\r\n\u{D6}%--ttBoundary42--\r\n",
+                         "--ttBoundary42\r\nContent-Disposition: form-data; name=\"purpose\"\r\nX-\u{E9}t\u{E9}: 1\r\n\r\navatar\r\n--ttBoundary42--\r\n"] {
+                r = try await h.client.execute(uri: "/v1/files/upload", method: .post, headers: multipart, body: ByteBuffer(string: body)) { $0 }
+                XCTAssertEqual(r.status, .badRequest, body)
+            }
 
             // An image and a document each just over their limit.
             let bigImage = Array(png.prefix(8)) + [UInt8](repeating: 0, count: (1 << 20) + 1)

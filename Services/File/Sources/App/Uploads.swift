@@ -49,6 +49,7 @@ public struct Uploads: Sendable {
 
         // The parser calls back as it goes; what it finds waits here until the chunk is done.
         let parser = MultipartParser(boundary: boundary)
+        var feed = MultipartFeed(parser)
         var part: (name: String, filename: String?)?
         var purposeText = ""
         var fileName: String?
@@ -75,7 +76,7 @@ public struct Uploads: Sendable {
         parser.onPartComplete = { part = nil }
         do {
             for try await chunk in request.body {
-                try parser.execute(chunk)
+                try feed.execute(chunk)
                 if pending.readableBytes > 0 {
                     try writer.write(pending)
                     pending.clear()
@@ -224,6 +225,58 @@ public struct Uploads: Sendable {
         try handle.seek(toOffset: base)
         let tail = [UInt8](try handle.readToEnd() ?? Data())
         return ZipDirectory.entryNames(tail, base: Int(base))
+    }
+}
+
+/// Hands the body to MultipartKit's parser, which (4.7.1, the last 4.x)
+/// traps — index out of range — on a byte above 0x7F in a part's header
+/// name: one request would stop the service. A header name only starts right
+/// after a CRLF, so the parser is fed up to each byte above 0x7F that has
+/// nothing but ASCII since the last CRLF and asked whether it is reading a
+/// header name (its state is private: by reflection); then the body is a 400
+/// before the parser sees that byte. About one check per header line (the
+/// first non-ASCII byte of a file name) and per 64 KiB of binary body.
+struct MultipartFeed {
+    let parser: MultipartParser
+    /// Only ASCII since the last CRLF (or since the start).
+    private var asciiLine = true
+    private var previous: UInt8 = 0
+
+    init(_ parser: MultipartParser) { self.parser = parser }
+
+    mutating func execute(_ chunk: ByteBuffer) throws {
+        var risky: [Int] = []
+        chunk.withUnsafeReadableBytes { bytes in
+            for (offset, byte) in bytes.enumerated() {
+                if byte == 0x0A {
+                    asciiLine = previous == 0x0D
+                } else if byte > 0x7F {
+                    if asciiLine { risky.append(offset) }
+                    asciiLine = false
+                }
+                previous = byte
+            }
+        }
+        var fed = 0
+        for offset in risky {
+            if offset > fed { try parser.execute(chunk.getSlice(at: chunk.readerIndex + fed, length: offset - fed)!) }
+            fed = offset
+            if Self.readsHeaderName(parser) {
+                throw APIError.badRequest("The multipart body could not be read (a part's header name is not ASCII)")
+            }
+        }
+        if fed < chunk.readableBytes { try parser.execute(chunk.getSlice(at: chunk.readerIndex + fed, length: chunk.readableBytes - fed)!) }
+    }
+
+    /// `state == .headers(state: .headerName(...))`.
+    static func readsHeaderName(_ parser: MultipartParser) -> Bool {
+        guard let state = Mirror(reflecting: parser).descendant("state"),
+              let headers = Mirror(reflecting: state).children.first, headers.label == "headers"
+        else { return false }
+        var header = headers.value
+        // The payload may come as the labelled one-element tuple `(state: HeaderState)`.
+        if let inner = Mirror(reflecting: header).children.first, inner.label == "state" { header = inner.value }
+        return Mirror(reflecting: header).children.first?.label == "headerName"
     }
 }
 
