@@ -21,6 +21,8 @@ final class ProviderSearchTests: XCTestCase {
         // Beyond Int's range: a 400, not a trap.
         XCTAssertEqual(fields(["minTrust": "207700399706828733227454187593940336640"]), ["minTrust"])
         XCTAssertEqual(fields(["minTrust": "-1e300"]), ["minTrust"])
+        // PostgreSQL keeps no NUL in text: a 400, not a failed query (500).
+        XCTAssertEqual(fields(["q": "air\u{0}con", "location": "Ma\u{0}kati"]), ["q", "location"])
 
         let near = try? ProviderSearch.parse(["q": "aircon cleaning", "location": "Makati City"])
         XCTAssertEqual(near?.centre?.latitude ?? 0, 14.5547, accuracy: 0.001)

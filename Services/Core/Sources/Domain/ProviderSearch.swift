@@ -52,6 +52,8 @@ public struct ProviderSearch: Sendable, Equatable {
 
         if let q = query["q"]?.trimmingCharacters(in: .whitespacesAndNewlines), !q.isEmpty {
             v.check(q.count <= 200, "q", "Search text must be at most 200 characters")
+            // PostgreSQL keeps no NUL in text: a query with one could only fail.
+            v.check(!q.unicodeScalars.contains("\0"), "q", "Search text must not contain the NUL character")
             search.text = String(q.prefix(200))
         }
         if let raw = query["category"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
@@ -74,6 +76,7 @@ public struct ProviderSearch: Sendable, Equatable {
         }
         if let place = query["location"]?.trimmingCharacters(in: .whitespacesAndNewlines), !place.isEmpty {
             v.check(place.count <= 100, "location", "Location must be at most 100 characters")
+            v.check(!place.unicodeScalars.contains("\0"), "location", "Location must not contain the NUL character")
             if search.centre == nil, let pin = PhilippinePlaces.find(place) {
                 search.centre = Centre(latitude: pin.latitude, longitude: pin.longitude)
             } else if search.centre == nil {
