@@ -61,7 +61,7 @@ def urls(services):
 
 
 @pytest.fixture(scope="module")
-def cluster(standins, service_account, log_dir, tmp_path_factory):
+def cluster(service_account, log_dir, tmp_path_factory):
     base = os.environ.get("DATABASE_URL", "postgres://trusttrade:trusttrade@127.0.0.1:5432/trusttrade")
     name = "tt_twice_" + uuid.uuid4().hex[:8]
     psql(base, f"CREATE DATABASE {name}")
@@ -70,6 +70,12 @@ def cluster(standins, service_account, log_dir, tmp_path_factory):
     c.redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{REDIS_DB}"
     c.redis = redis.Redis.from_url(c.redis_url, decode_responses=True)
     c.redis.flushdb()
+    # Stand-ins of our own: the PayMongo stand-in keeps the webhook URLs it is
+    # given and tries each in turn, so a URL of ours that has gone must not
+    # hold up other suites' webhooks (nor theirs ours).
+    standins = Service("standins", {"LOG_LEVEL": "warning", "FCM_SERVICE_ACCOUNT_FILE": service_account,
+                                    "PAYMONGO_WEBHOOK_SECRET": "whsk_system_test"}, log_dir).wait_healthy()
+    c.extra.append(standins)
 
     sa = json.load(open(service_account))
     sa["token_uri"] = standins.url + "/fcm/token"
