@@ -165,6 +165,15 @@ final class AuthFlowTests: XCTestCase {
             dup["email"] = (good["email"] as! String).uppercased()
             assertError(try await client.post("/v1/auth/register", dup), .conflict, "EMAIL_TAKEN")
 
+            // A NUL byte is a 400, never a 500 (Postgres refuses it) nor a password
+            // bcrypt would cut short: the right password plus NUL and more never signs in.
+            assertError(try await client.post("/v1/auth/login", ["email": "nul\u{0}@example.ph", "password": "Kalamansi!42"]), .badRequest, "VALIDATION_ERROR")
+            assertError(try await client.post("/v1/auth/login", ["email": good["email"]!, "password": "Kalamansi!42\u{0}extra"]), .badRequest, "VALIDATION_ERROR")
+            var nulPassword = good
+            nulPassword["email"] = TestEnvironment.uniqueEmail()
+            nulPassword["password"] = "Kalamansi!42\u{0}x"
+            assertError(try await client.post("/v1/auth/register", nulPassword), .badRequest, "VALIDATION_ERROR")
+
             assertError(try await client.get("/v1/auth/nope/deeper/path"), .notFound, "NOT_FOUND")
             assertError(try await client.get("/v1/auth/twitter"), .notFound, "NOT_FOUND")
             assertError(try await client.post("/v1/auth/refresh-token", ["refreshToken": "not-a-token"]), .unauthorized, "TOKEN_INVALID")

@@ -29,6 +29,7 @@ final class CredentialsTests: XCTestCase {
         XCTAssertFalse(Credentials.passwordProblems("Password123", email: nil).isEmpty)
         XCTAssertFalse(Credentials.passwordProblems("maria.santos99", email: "maria.santos@example.ph").isEmpty)
         XCTAssertFalse(Credentials.passwordProblems(String(repeating: "ñ1", count: 40), email: nil).isEmpty, "over 72 bytes")
+        XCTAssertFalse(Credentials.passwordProblems("Sampaguita\u{0}#2026", email: nil).isEmpty, "bcrypt would stop at the NUL")
     }
 
     func testRegistrationReportsEveryProblemAtOnce() {

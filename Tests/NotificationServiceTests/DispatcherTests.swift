@@ -143,4 +143,19 @@ final class DispatcherTests: XCTestCase {
             XCTAssertEqual(inbox.first?.data["bookingId"], "b1")
         }
     }
+
+    func testANULByteInAVariableDoesNotFailTheInbox() async throws {
+        try await withDispatcher { _, store, _ in
+            let userId = UUID()
+            try await store.addToInbox(
+                userId: userId, kind: .bookingAccepted, title: "Tinanggap\u{0} na", body: "Aling\u{0} Nena",
+                data: ["bookingId": "b\u{0}1", "x\u{0}": "y"], jobId: "job-nul-\(userId)"
+            )
+            let (inbox, total) = try await store.inbox(userId: userId, unreadOnly: false, page: PageRequest())
+            XCTAssertEqual(total, 1)
+            XCTAssertEqual(inbox.first?.title, "Tinanggap na")
+            XCTAssertEqual(inbox.first?.body, "Aling Nena")
+            XCTAssertEqual(inbox.first?.data, ["bookingId": "b1", "x": "y"])
+        }
+    }
 }

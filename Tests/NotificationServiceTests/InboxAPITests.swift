@@ -114,6 +114,12 @@ final class InboxAPITests: XCTestCase {
                 let badDevice = try JSONSerialization.data(withJSONObject: ["token": "x", "platform": "nokia"])
                 let refused = try await client.execute(uri: "/v1/notifications/subscribe", method: .post, headers: alice, body: ByteBuffer(bytes: badDevice)) { $0 }
                 XCTAssertEqual(refused.status, .badRequest)
+                // A NUL (or any control character) in a token is a 400, never a Postgres error.
+                for bad in ["fcm-token-\(UUID().uuidString)\u{0}", "fcm-token-\(UUID().uuidString)\u{1}"] {
+                    let nul = try JSONSerialization.data(withJSONObject: ["token": bad, "platform": "android"])
+                    let r = try await client.execute(uri: "/v1/notifications/subscribe", method: .post, headers: alice, body: ByteBuffer(bytes: nul)) { $0 }
+                    XCTAssertEqual(r.status, .badRequest, String(buffer: r.body))
+                }
 
                 let off = try JSONSerialization.data(withJSONObject: ["type": "booking-accepted", "channel": "sms", "enabled": false, "language": "fil"])
                 let prefs = try await client.execute(uri: "/v1/notifications/preferences", method: .put, headers: alice, body: ByteBuffer(bytes: off)) { $0 }

@@ -64,7 +64,9 @@ public struct AccountService: Sendable {
         let throttle = LoginThrottle(redis: redis, policy: config.loginThrottle)
         try await throttle.checkAllowed(email: email, ip: caller.ip)
 
-        let user = try await users.find(email: email)
+        // An address that could not have registered is looked up nowhere (a NUL
+        // byte in it would even be refused by Postgres): same answer, same work.
+        let user = Credentials.normalizeEmail(email) == nil ? nil : try await users.find(email: email)
         // Same work and the same answer whether the email or the password is
         // wrong, so neither the reply nor its timing tells which accounts exist.
         let passwordMatches = try await verifyPassword(request.password, hash: user?.passwordHash ?? decoyHash)
@@ -234,7 +236,8 @@ public struct AccountService: Sendable {
     }
 
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        guard password.utf8.count <= 1024 else { return false }
+        // bcrypt stops at a NUL byte: such a password would match on its prefix alone.
+        guard password.utf8.count <= 1024, !password.utf8.contains(0) else { return false }
         return try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 }

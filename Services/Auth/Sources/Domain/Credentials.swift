@@ -47,6 +47,10 @@ public enum Credentials {
         if password.utf8.count > maximumPasswordBytes {
             problems.append("must be at most \(maximumPasswordBytes) bytes")
         }
+        // bcrypt reads a C string: whatever follows a NUL byte would not count.
+        if password.utf8.contains(0) {
+            problems.append("must not contain a NUL character")
+        }
         if !password.contains(where: \.isLetter) || !password.contains(where: { $0.isNumber || $0.isPunctuation || $0.isSymbol }) {
             problems.append("must contain a letter and a number or symbol")
         }

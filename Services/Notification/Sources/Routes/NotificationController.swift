@@ -70,7 +70,9 @@ struct NotificationController {
         let me = try context.requireIdentity()
         let body = try await request.decodeJSON(as: SubscribeRequest.self, context: context)
         var v = Validator()
-        v.check((20...4096).contains(body.token.count) && body.token.allSatisfy { $0.isASCII && !$0.isWhitespace }, "token", "token must be an FCM registration token")
+        // Printable ASCII only (FCM tokens are letters, digits, `:`, `-`, `_`): a
+        // control character, NUL above all, has no business in the table.
+        v.check((20...4096).contains(body.token.utf8.count) && body.token.utf8.allSatisfy { (0x21...0x7E).contains($0) }, "token", "token must be an FCM registration token")
         v.check(["android", "ios", "web"].contains(body.platform), "platform", "platform must be android, ios or web")
         try v.validate()
         try await store.registerDevice(userId: me.userId, token: body.token, platform: body.platform)

@@ -45,7 +45,13 @@ public struct NotificationStore: Sendable {
     // MARK: Inbox
 
     /// Adds to a user's inbox once per job.
+    /// Postgres text and jsonb refuse NUL (`\u0000`): a variable that carried
+    /// one (from an admin's send or another service's text) loses it here
+    /// instead of failing the job on every retry.
     public func addToInbox(userId: UUID, kind: NotificationKind, title: String, body: String, data: [String: String], jobId: String) async throws {
+        func clean(_ s: String) -> String { s.utf8.contains(0) ? s.replacingOccurrences(of: "\u{0}", with: "") : s }
+        let title = clean(title), body = clean(body)
+        let data = Dictionary(data.map { (clean($0.key), clean($0.value)) }, uniquingKeysWith: { first, _ in first })
         let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
         try await client.query(
             """
