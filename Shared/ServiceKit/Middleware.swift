@@ -50,6 +50,20 @@ public struct RequestIDMiddleware<Context: ServiceRequestContext>: RouterMiddlew
     }
 }
 
+/// A NUL character (`%00`) in the path or query is a 400 before any handler:
+/// PostgreSQL keeps none in text, so such a value could only fail a query
+/// (bodies are checked where JSON is decoded).
+public struct NULRefusalMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.description.contains("%00") {
+            throw APIError(.badRequest, code: .validation, message: "The address must not contain the NUL character (%00)")
+        }
+        return try await next(request, context)
+    }
+}
+
 /// Turns every error into the seed's error envelope with the right status, so
 /// a client never sees a bare body, and bad input never becomes a 500.
 public struct ErrorEnvelopeMiddleware<Context: ServiceRequestContext>: RouterMiddleware {

@@ -37,6 +37,7 @@ extension Router where Context: ServiceRequestContext {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: NULRefusalMiddleware())
         return router
     }
 }

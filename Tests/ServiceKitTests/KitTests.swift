@@ -70,6 +70,10 @@ final class KitTests: XCTestCase {
                 XCTAssertEqual((Self.body(r)["data"] as? [String: Any])?["id"] as? Int, 7)
             }
             // PostgreSQL stores no NUL character: refused as input, not failed in a query.
+            try await client.execute(uri: "/widgets?page=1&q=a%00b", method: .get) { r in
+                XCTAssertEqual(r.status, .badRequest)
+                XCTAssertEqual((Self.body(r)["error"] as? [String: Any])?["code"] as? String, "VALIDATION_ERROR")
+            }
             try await client.execute(uri: "/widgets", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"id":7,"name":"a\u0000b"}"#)) { r in
                 XCTAssertEqual(r.status, .badRequest)
                 XCTAssertEqual((Self.body(r)["error"] as? [String: Any])?["code"] as? String, "VALIDATION_ERROR")
