@@ -141,8 +141,8 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(s
         command += ["--include-path-regex", paths]
     else:
         command += ["--exclude-path-regex", LOGOUT]
-    if os.environ.get("OPENAPI_PATHS_REGEX"):
-        command += ["--include-path-regex", os.environ["OPENAPI_PATHS_REGEX"]]
+        if os.environ.get("OPENAPI_PATHS_REGEX"):
+            command += ["--include-path-regex", os.environ["OPENAPI_PATHS_REGEX"]]
     started = time.time()
     done = subprocess.run(command, capture_output=True, text=True, timeout=1200)
     output = done.stdout + done.stderr
