@@ -72,11 +72,13 @@ public enum ISO8601 {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
+    /// Reads a time with its zone (`Z`, `+08:00`), with or without fractions;
+    /// a time written without any zone is read as UTC, the API's one zone.
     public static func date(from string: String) -> Date? {
-        if let d = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
-            return d
-        }
-        return try? Date(string, strategy: .iso8601)
+        let withFractions = Date.ISO8601FormatStyle.iso8601.year().month().day().time(includingFractionalSeconds: true)
+        if let d = try? Date(string, strategy: withFractions.timeZone(separator: .omitted)) { return d }
+        if let d = try? Date(string, strategy: .iso8601) { return d }
+        return try? Date(string, strategy: withFractions)
     }
 }
 

@@ -52,4 +52,13 @@ final class EnvelopeTests: XCTestCase {
         XCTAssertEqual(s, "2025-01-15T10:30:00.500Z")
         XCTAssertEqual(ISO8601.date(from: s)?.timeIntervalSince1970, 1_736_937_000.5)
     }
+
+    func testTimesWithAnOffsetAreReadInTheirZone() {
+        // 18:30 in Manila is 10:30 UTC; the offset must not be dropped.
+        XCTAssertEqual(ISO8601.date(from: "2025-01-15T18:30:00+08:00")?.timeIntervalSince1970, 1_736_937_000)
+        XCTAssertEqual(ISO8601.date(from: "2025-01-15T18:30:00.500+08:00")?.timeIntervalSince1970, 1_736_937_000.5)
+        XCTAssertEqual(ISO8601.date(from: "2025-01-15T10:30:00Z")?.timeIntervalSince1970, 1_736_937_000)
+        XCTAssertEqual(ISO8601.date(from: "2025-01-15T10:30:00")?.timeIntervalSince1970, 1_736_937_000, "no zone: UTC")
+        XCTAssertNil(ISO8601.date(from: "15/01/2025 10:30"))
+    }
 }
