@@ -21,7 +21,6 @@ import socket
 import threading
 import time
 import urllib.error
-import urllib.request
 import uuid
 import base64
 
