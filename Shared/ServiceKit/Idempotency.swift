@@ -13,15 +13,24 @@ import TrustTradeDTO
 /// 422; the same key while the first is still running is a 409. Keys belong
 /// to the caller (user id, else address). A failed first try (an error) is
 /// forgotten, so it can be tried again.
+///
+/// "Still running" is a lease of `runningLeaseSeconds` (longer than any
+/// request may take behind the gateway), not of the whole 24 h: an instance
+/// killed in the middle of a request leaves it behind, and the client's retry
+/// must not be refused for a day. A retry after the lease runs the request
+/// again; what it moves is guarded where the money is (escrow moves once,
+/// payouts within the balance, row locks), as after any lost answer.
 public struct IdempotencyMiddleware<Context: ServiceRequestContext>: RouterMiddleware {
     let redis: RedisClient
     let service: String
     let lifetimeSeconds: Int
+    let runningLeaseSeconds: Int
 
-    public init(redis: RedisClient, service: String, lifetimeSeconds: Int = 86_400) {
+    public init(redis: RedisClient, service: String, lifetimeSeconds: Int = 86_400, runningLeaseSeconds: Int = 120) {
         self.redis = redis
         self.service = service
         self.lifetimeSeconds = lifetimeSeconds
+        self.runningLeaseSeconds = min(runningLeaseSeconds, lifetimeSeconds)
     }
 
     static var header: HTTPField.Name { HTTPField.Name("Idempotency-Key")! }
@@ -53,7 +62,7 @@ public struct IdempotencyMiddleware<Context: ServiceRequestContext>: RouterMiddl
 
         let running = Stored(fingerprint: fingerprint, done: false)
         let claimed = try await redis.set(redisKey, String(decoding: try JSONEncoder().encode(running), as: UTF8.self),
-                                          expiration: .seconds(lifetimeSeconds), condition: .ifNotExists)
+                                          expiration: .seconds(runningLeaseSeconds), condition: .ifNotExists)
         if !claimed {
             guard let raw = try await redis.get(redisKey), let stored = try? JSONDecoder().decode(Stored.self, from: Data(raw.utf8)) else {
                 throw APIError.conflict("A request with this Idempotency-Key is still being processed")
