@@ -9,6 +9,40 @@ import TrustTradeDTO
 import XCTest
 
 final class PayoutTests: XCTestCase {
+    func testAPayoutAskedAgainWithTheSameKeyIsMadeOnce() async throws {
+        try await EscrowLedgerTests.withStore("payoutkeys") { escrow, client, logger in
+            let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            let payouts = PayoutStore(client: client, logger: logger, sealer: try Sealer(base64Key: key))
+            let provider = UUID()
+            let t = try await escrow.open(for: EscrowLedgerTests.booking(total: 150_000, provider: provider))
+            _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
+            _ = try await escrow.apply(.release, id: t.id, requestId: nil)
+            let fields = try PayoutFields.validate(PayoutRequest(amount: 30_000, method: "gcash", accountName: "Ramon Reyes",
+                                                                 accountNumber: "09171234567", bank: "GCash"))
+            // Ten retries of one request racing (its kept answer was lost): one payout.
+            let made = try await withThrowingTaskGroup(of: UUID.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await payouts.request(provider: provider, fields, requestKey: "payout-7f3a").id }
+                }
+                return try await group.reduce(into: Set<UUID>()) { $0.insert($1) }
+            }
+            XCTAssertEqual(made.count, 1)
+            let balance = try await payouts.balance(provider: provider)
+            XCTAssertEqual(balance, BalanceDTO(available: 105_000, pendingPayouts: 30_000), "₱300.00 reserved once")
+            // The same key for another amount is refused; another key is another payout.
+            var other = fields
+            other.amount = 40_000
+            do {
+                _ = try await payouts.request(provider: provider, other, requestKey: "payout-7f3a")
+                XCTFail("a key reused for another amount")
+            } catch PayoutStore.Failure.keyReused {}
+            let second = try await payouts.request(provider: provider, fields, requestKey: "payout-8b21")
+            XCTAssertFalse(made.contains(second.id))
+            let total = try await escrow.sum()
+            XCTAssertEqual(total, 0)
+        }
+    }
+
     func testPayoutsNeverSpendMoreThanTheBalanceAndKeepTheAccountSealed() async throws {
         try await EscrowLedgerTests.withStore("payouts") { escrow, client, logger in
             let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()

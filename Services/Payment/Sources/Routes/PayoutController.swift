@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceKit
 import TrustTradeDTO
@@ -37,8 +38,14 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
     @Sendable func request(_ request: Request, context: Context) async throws -> Envelope<PayoutDTO> {
         let identity = try context.requireIdentity()
         let fields = try PayoutFields.validate(try await request.decodeJSON(as: PayoutRequest.self, context: context))
+        // The Idempotency-Key goes with the payout into the database: it holds
+        // even when the key's kept answer is gone (an instance killed before it was kept).
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         do {
-            return Envelope(try await payouts.request(provider: identity.userId, fields), status: .created)
+            return Envelope(try await payouts.request(provider: identity.userId, fields, requestKey: key), status: .created)
+        } catch PayoutStore.Failure.keyReused {
+            throw APIError(.unprocessableContent, code: .unprocessable,
+                           message: "This Idempotency-Key was used for a payout of another amount or account; use a new key")
         } catch PayoutStore.Failure.insufficient(let available) {
             throw APIError(.conflict, code: "INSUFFICIENT_BALANCE",
                            message: "You can ask for up to \(Peso.format(available)) (\(available) centavos)",

@@ -23,9 +23,14 @@ public struct PayoutStore: Sendable {
         case insufficient(available: Int64)
         case notFound
         case decided(String)
+        /// The request key was used for a payout of another amount or account.
+        case keyReused
     }
 
-    public func request(provider: UUID, _ f: PayoutFields) async throws -> PayoutDTO {
+    /// `requestKey` (the client's Idempotency-Key) makes the request once:
+    /// asked again with the same key, the payout made the first time is the
+    /// answer.
+    public func request(provider: UUID, _ f: PayoutFields, requestKey: String? = nil) async throws -> PayoutDTO {
         let sealed = ByteBuffer(bytes: try sealer.seal(f.destination.sealedText))
         // A loan's repayments that fell due come out first (kept even when
         // the payout is then refused).
@@ -36,12 +41,20 @@ public struct PayoutStore: Sendable {
         return try await client.transaction(logger: logger) { connection in
             // One request at a time per provider: the balance read is the balance spent.
             try await EscrowStore.lockBalance(of: provider, on: connection, logger: logger)
+            if let requestKey, let earlier = try await Self.first(try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM payment.payouts WHERE provider_user_id = \(provider) AND request_key = \(requestKey)",
+                logger: logger)) {
+                guard earlier.amount == f.amount, earlier.destination == f.destination.hint, earlier.method == f.destination.method else {
+                    throw Failure.keyReused
+                }
+                return earlier
+            }
             let available = -(try await EscrowStore.ledgerSum(account: LedgerAccount.providerPayable(provider).description, on: connection, logger: logger))
             guard f.amount <= available else { throw Failure.insufficient(available: available) }
             let rows = try await connection.query(
                 """
-                INSERT INTO payment.payouts (provider_user_id, amount, method, destination_sealed, destination_hint)
-                VALUES (\(provider), \(f.amount), \(f.destination.method), \(sealed), \(f.destination.hint))
+                INSERT INTO payment.payouts (provider_user_id, amount, method, destination_sealed, destination_hint, request_key)
+                VALUES (\(provider), \(f.amount), \(f.destination.method), \(sealed), \(f.destination.hint), \(requestKey))
                 RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             let payout = try await Self.first(rows)!
