@@ -61,6 +61,15 @@ final class PaymentFlowTests: XCTestCase {
                     "PLATFORM_FEE_BPS": "1000", "PLATFORM_FEE_MIN_CENTAVOS": "2000",
                 ])), logger: logger)
                 try await payment.test(.live) { client in
+                    // An endpoint that is down comes first: PayMongo retries it on its own,
+                    // and the live one below still gets its events at once.
+                    let dead = try await standInClient.execute(
+                        uri: "/paymongo/v1/webhooks", method: .post,
+                        headers: [.authorization: "Basic \(Data("sk_test_trusttrade_dev:".utf8).base64EncodedString())", .contentType: "application/json"],
+                        body: try json(["data": ["attributes": [
+                            "url": "http://127.0.0.1:1/v1/payments/webhook", "events": ["payment.paid", "payment.failed", "payment.refund.updated"],
+                        ]]])) { $0 }
+                    XCTAssertEqual(dead.status, .ok)
                     // Registered as one registers with PayMongo (its API), now the port is known.
                     let hook = try await standInClient.execute(
                         uri: "/paymongo/v1/webhooks", method: .post,

@@ -200,16 +200,24 @@ struct PayMongoWebhookSender: Sendable {
         let event = json.value
         let type = ((event["data"] as? [String: Any])?["attributes"] as? [String: Any])?["type"] as? String ?? ""
         guard let body = try? JSONSerialization.data(withJSONObject: event) else { return }
-        for hook in await standIn.webhooks(for: type) {
-            var delay = firstRetryDelay
-            for attempt in 1...6 {
-                let status = await send(Array(body), to: hook)
-                await standIn.recordDelivery(type, hook.url, status)
-                if (200..<300).contains(status) { break }
-                logger.info("webhook not accepted; retrying", metadata: ["url": .string(hook.url), "status": .stringConvertible(status), "attempt": .stringConvertible(attempt)])
-                try? await Task.sleep(for: delay)
-                delay *= 2
+        // Each endpoint on its own, as PayMongo does: one that is down and
+        // retried does not hold back the others.
+        await withTaskGroup(of: Void.self) { group in
+            for hook in await standIn.webhooks(for: type) {
+                group.addTask { await deliver(Array(body), type: type, to: hook) }
             }
+        }
+    }
+
+    private func deliver(_ body: [UInt8], type: String, to hook: PayMongoStandIn.Webhook) async {
+        var delay = firstRetryDelay
+        for attempt in 1...6 {
+            let status = await send(body, to: hook)
+            await standIn.recordDelivery(type, hook.url, status)
+            if (200..<300).contains(status) { return }
+            logger.info("webhook not accepted; retrying", metadata: ["url": .string(hook.url), "status": .stringConvertible(status), "attempt": .stringConvertible(attempt)])
+            try? await Task.sleep(for: delay)
+            delay *= 2
         }
     }
 
