@@ -34,7 +34,7 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     let matching = MatchingStore(client: postgres, logger: logger, index: index, interval: config.matchingRefresh)
     let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
-    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     NLPController(moderation: moderation).addRoutes(

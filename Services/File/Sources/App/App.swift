@@ -44,7 +44,7 @@ public func buildApplication(config: FileConfig, storage override: BlobStorage? 
     }
     let relay = OutboxRelay(schema: "file", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
-    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     FileController(uploads: uploads, store: store, storage: storage, signer: URLSigner(secret: config.urlSecret),

@@ -159,7 +159,7 @@ public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async
     let redis = try RedisClient(url: config.common.redisURL, logger: logger)
     let registry = UpstreamRegistry(config.upstreams)
     // Sessions are checked with the rate limit, in one Redis round trip.
-    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: nil)
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: nil)
     let limiter = RateLimiter(redis: redis, outagePolicy: config.redisOutagePolicy, logger: logger)
     let pools = ConnectionPools(group: MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount(config.connectTimeout),
                                 maxIdlePerInstance: config.maxIdleConnectionsPerUpstream)

@@ -61,7 +61,7 @@ public func buildApplication(config: NotificationConfig, logger: Logger? = nil) 
         return nil
     }
 
-    let verifier = TokenVerifier(common: config.common, httpClient: http, sessions: RedisSessionChecker(redis: redis))
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     NotificationController(store: store, queue: queue)

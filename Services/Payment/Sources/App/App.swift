@@ -52,7 +52,7 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     }
     let relay = OutboxRelay(schema: "payment", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
-    let verifier = TokenVerifier(common: config.common, httpClient: HTTPClient.shared, sessions: RedisSessionChecker(redis: redis))
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     // Requests that move money take an Idempotency-Key.
