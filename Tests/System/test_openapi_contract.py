@@ -22,7 +22,11 @@ import uuid
 
 import pytest
 
+import datetime
+
 from conftest import BIN, Service, request
+from test_marketplace_system import png_photo, upload
+from test_marketplace_system import sign_up as sign_up_as
 from openapi_doc import assemble, operations
 from test_gateway_system import client_ip, gateway_env
 
@@ -112,22 +116,81 @@ def admin_token(gw, auth_env, ip):
     return log_in(gw, email, password, ip)
 
 
+def token_of(headers):
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+@pytest.fixture(scope="module")
+def world(system, standins):
+    """Real records for the fuzzer to aim at: a pro with a profile and a photo,
+    a customer with a pending, an accepted and a paid booking with them, and
+    a chat. Without them every id it makes up is a 404 and the handlers'
+    deeper rules are never reached."""
+    gw, _ = system
+    customer, customer_id = sign_up_as(gw, "Fuzz Customer", "consumer")
+    pro, pro_id = sign_up_as(gw, "Fuzz Pro", "provider")
+    tree = request("GET", gw + "/v1/categories", headers=customer).json()["data"]
+    category = next(c for root in tree for c in root["children"] if c["slug"] == "aircon-cleaning")
+    r = request("POST", gw + "/v1/providers", {
+        "categoryId": category["id"], "businessName": "Fuzz Aircon Services", "description": "Split-type cleaning.",
+        "hourlyRate": 50000, "serviceAreas": ["Makati City"], "skills": ["chemical wash"],
+        "latitude": 14.5560, "longitude": 121.0230}, headers=pro)
+    assert r.status == 201, r.body
+    provider_id = r.json()["data"]["id"]
+    bookings = []
+    for days in (3, 4, 5):
+        slot = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)).replace(
+            hour=2, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+        r = request("POST", gw + "/v1/bookings", {"providerId": provider_id, "title": "Clean one unit", "location": "Makati",
+                                                  "scheduledDate": slot, "estimatedHours": 2}, headers=customer)
+        assert r.status == 201, r.body
+        bookings.append(r.json()["data"]["id"])
+    for booking in bookings[1:]:
+        assert request("PUT", gw + f"/v1/bookings/{booking}/accept", headers=pro).status == 200
+    r = request("POST", gw + "/v1/payments/create", {"bookingId": bookings[2], "method": "gcash",
+                                                     "returnUrl": standins.url + "/health"}, headers=customer)
+    assert r.status == 201, r.body
+    pay = r.json()["data"]
+    assert request("POST", pay["redirectUrl"] + "/authorize").status in (200, 303)
+    r = request("POST", gw + "/v1/chats", {"providerId": provider_id}, headers=customer)
+    assert r.status == 201, r.body
+    chat = r.json()["data"]["id"]
+    assert request("POST", gw + f"/v1/chats/{chat}/messages", {"content": "Pwede po bukas?"}, headers=customer).status == 201
+    status, body = upload(gw, pro, "portfolio", "work.png", png_photo())
+    assert status == 201, body
+    known = [provider_id, pro_id, customer_id, *bookings, pay["transactionId"], chat, body["data"]["id"], category["id"]]
+    return {"pro": token_of(pro), "known": known}
+
+
+def fuzzing_config(path, known):
+    """Ids the fuzzer uses half of the time where the document takes an id."""
+    values = ", ".join(f'"{v}"' for v in known)
+    bound = ", ".join(f'"{name}" = {{ dictionary = "known", probability = 0.5 }}' for name in (
+        "path.id", "query.providerId", "query.bookingId", "body.providerId", "body.bookingId", "body.transactionId",
+        "body.fileId", "body.avatarFileId", "body.categoryId", "body.userId"))
+    path.write_text(f"[dictionaries.known]\nvalues = [{values}]\n\n[parameters]\n" + bound.replace(", \"", "\n\"") + "\n")
+    return path
+
+
 # Logging out ends the caller's own session, and with it the token every
 # other request of the run carries: it gets a run of its own, last.
 LOGOUT = "^/v1/auth/logout$"
 
 
 @pytest.mark.parametrize("role,paths", [("provider", None), ("admin", None), ("consumer", LOGOUT)])
-def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(system, role, paths, auth_env, log_dir):
+def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_document(system, world, role, paths, auth_env, log_dir):
     gw, _ = system
     ip = client_ip()
     if role == "admin":
         token = admin_token(gw, auth_env, ip)
+    elif role == "provider":
+        token = world["pro"]
     else:
         token = log_in(gw, *sign_up(gw, role, ip), ip)
     report = log_dir / f"schemathesis-{role}.xml"
+    config = fuzzing_config(log_dir / f"schemathesis-{role}.toml", world["known"])
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", gw + "/v1/openapi.json", "--url", gw,
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", gw + "/v1/openapi.json", "--url", gw,
         "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
         "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"),
         "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261126"),
