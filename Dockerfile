@@ -1,6 +1,7 @@
 # One build of every executable, then one small runtime image per service:
 #   docker build --target auth-service -t trusttrade/auth-service .
-ARG SWIFT_IMAGE=swift:6.1-bookworm
+# The toolchain the code is built and tested with.
+ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS build
@@ -19,13 +20,15 @@ RUN swift build -c release --static-swift-stdlib \
     && mkdir -p /out \
     && cp .build/release/auth-service .build/release/notification-service .build/release/standins .build/release/gateway .build/release/core-service /out/ \
     && cp .build/release/payment-service .build/release/ai-service .build/release/file-service /out/ \
-    && cp -R .build/release/*.resources /out/ 2>/dev/null || true
+    && cp -R .build/release/*.resources /out/
 
 FROM ${RUNTIME_IMAGE} AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends libhiredis0.14 ca-certificates curl tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /app trusttrade
 WORKDIR /app
+# The queue's Lua scripts: every service with a worker or an outbox loads them.
+COPY --from=build /out/TrustTrade_Queue.resources /app/TrustTrade_Queue.resources
 ENV HOST=0.0.0.0 LOG_LEVEL=info
 USER trusttrade
 

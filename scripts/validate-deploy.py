@@ -4,10 +4,14 @@
   - every base resource and both overlays, rendered (kustomize's
     resources + namespace + images + JSON 6902 patches, as used here), pass
     kubernetes-validate (Kubernetes 1.30 schemas, strict);
-  - docker-compose.yml passes `docker-compose config` (Debian's docker-compose).
+  - docker-compose.yml passes `docker-compose config` (Debian's docker-compose);
+  - the Dockerfile builds every executable of Package.swift, has an image
+    stage per executable that starts it, and ships every resource bundle
+    (a service without its bundle stops at start).
 """
 import copy
 import os
+import re
 import subprocess
 import sys
 
@@ -65,6 +69,34 @@ def validate(docs, where):
     return len(docs)
 
 
+def check_dockerfile():
+    package = open(os.path.join(ROOT, "Package.swift")).read()
+    dockerfile = open(os.path.join(ROOT, "Dockerfile")).read()
+    executables = re.findall(r'\.executableTarget\(\s*name:\s*"([^"]+)"', package)
+    # Targets that ship resources; SwiftPM names their bundle <package>_<target>.resources.
+    bundles = []
+    for block in re.split(r"\.(?:executableTarget|target|testTarget)\(", package)[1:]:
+        name = re.search(r'name:\s*"([^"]+)"', block)
+        if name and re.search(r"^\s*resources:", block.split("\n        ),")[0], re.M):
+            bundles.append(f"TrustTrade_{name.group(1)}.resources")
+    built = set(re.findall(r"--product ([\w-]+)", dockerfile))
+    services = [e for e in executables if e in built]
+    problems = []
+    for stage in services:
+        if not re.search(rf"^FROM runtime AS {re.escape(stage)}$", dockerfile, re.M):
+            problems.append(f"no image stage for {stage}")
+        elif f'ENTRYPOINT ["/app/{stage}"]' not in dockerfile:
+            problems.append(f"the {stage} image does not start /app/{stage}")
+    for bundle in bundles:
+        if "Tests" in bundle:
+            continue
+        if f"/out/{bundle} /app/{bundle}" not in dockerfile:
+            problems.append(f"{bundle} is not copied into any image")
+    if problems:
+        sys.exit("Dockerfile: " + "; ".join(problems))
+    print(f"Dockerfile: {len(services)} images, {len(bundles)} resource bundles shipped")
+
+
 def main():
     subprocess.run([sys.executable, os.path.join(K8S, "generate.py"), "--check"], check=True)
     base = [os.path.join(K8S, "base", f) for f in sorted(os.listdir(os.path.join(K8S, "base"))) if f != "kustomization.yaml"]
@@ -79,6 +111,7 @@ def main():
     if compose.returncode != 0:
         sys.exit("docker-compose.yml: " + compose.stderr.strip())
     print("docker-compose.yml: valid (docker-compose config)")
+    check_dockerfile()
 
 
 if __name__ == "__main__":
