@@ -126,6 +126,8 @@ final class InboxAPITests: XCTestCase {
                 XCTAssertEqual(prefs.status, .ok, String(buffer: prefs.body))
                 let channels = (Self.body(prefs)["data"] as? [String: Any])?["channels"] as? [String: [String: Bool]]
                 XCTAssertEqual(channels?["booking-accepted"]?["sms"], false)
+                let shown = try await client.execute(uri: "/v1/notifications/preferences", method: .get, headers: alice) { $0 }
+                XCTAssertEqual((Self.body(shown)["data"] as? [String: Any])?["language"] as? String, "fil", "the language chosen is shown back")
                 let security = try JSONSerialization.data(withJSONObject: ["type": "password-reset", "channel": "email", "enabled": false])
                 let securityOff = try await client.execute(uri: "/v1/notifications/preferences", method: .put, headers: alice, body: ByteBuffer(bytes: security)) { $0 }
                 XCTAssertEqual(securityOff.status, .badRequest)

@@ -81,11 +81,17 @@ struct NotificationController {
 
     struct PreferencesResponse: Codable, Sendable {
         var channels: [String: [String: Bool]]
+        /// The language messages are written in (en, fil).
+        var language: String
     }
 
     @Sendable func preferences(_ request: Request, context: AppRequestContext) async throws -> Envelope<PreferencesResponse> {
-        let me = try context.requireIdentity()
-        return Envelope(PreferencesResponse(channels: try await store.preferences(userId: me.userId)))
+        Envelope(try await currentPreferences(of: try context.requireIdentity().userId))
+    }
+
+    private func currentPreferences(of userId: UUID) async throws -> PreferencesResponse {
+        PreferencesResponse(channels: try await store.preferences(userId: userId),
+                            language: (try await store.recipient(userId))?.language.rawValue ?? Language.en.rawValue)
     }
 
     struct PreferenceChange: Codable, Sendable {
@@ -114,7 +120,7 @@ struct NotificationController {
         }
         try v.validate()
         if let language = body.language.flatMap(Language.init(rawValue:)) { try await store.setLanguage(userId: me.userId, language) }
-        return Envelope(PreferencesResponse(channels: try await store.preferences(userId: me.userId)))
+        return Envelope(try await currentPreferences(of: me.userId))
     }
 
     struct SendRequest: Codable, Sendable {
