@@ -96,6 +96,8 @@ public struct RouteTable: Sendable {
         .init(.post, "auth/forgot-password"),
         .init(.post, "auth/reset-password"),
         .init(.post, "auth/verify-email"),
+        // Like forgot-password: takes an address, tells nothing about it, one mail a minute.
+        .init(.post, "auth/verify-email/resend"),
         .init(.get, "auth/.well-known/jwks.json"),
         .init(.get, "auth/google"), .init(.get, "auth/google/callback"),
         .init(.get, "auth/facebook"), .init(.get, "auth/facebook/callback"),
