@@ -69,23 +69,14 @@ extension Request {
     /// 400s naming the field; a body that is too large is a 413; a body that
     /// says it is not JSON is a 415.
     public func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
-        if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
-            throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json")
-        }
+        try refuseNonJSON()
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         if buffer.readableBytes == 0 {
             throw APIError(.badRequest, code: .validation, message: "A JSON body is required")
         }
-        try Self.refuseNUL(buffer)
-        do {
-            return try APIJSON.decoder().decode(T.self, from: buffer)
-        } catch let error as DecodingError {
-            throw APIError.from(error)
-        }
+        return try Self.decode(T.self, from: buffer)
     }
-}
 
-extension Request {
     /// Like `decodeJSON`, for endpoints whose body may be left out: no body
     /// gives `fallback`.
     public func decodeOptionalJSON<T: Decodable>(as type: T.Type, default fallback: T, context: some RequestContext) async throws -> T {
@@ -93,25 +84,27 @@ extension Request {
         var copy = self
         let buffer = try await copy.collectBody(upTo: context.maxUploadSize)
         if buffer.readableBytes == 0 { return fallback }
+        try refuseNonJSON()
+        return try Self.decode(T.self, from: buffer)
+    }
+
+    private func refuseNonJSON() throws {
         if let contentType = headers[.contentType], !contentType.lowercased().contains("json") {
             throw APIError(.unsupportedMediaType, code: .unsupportedMediaType, message: "Send the body as application/json")
         }
-        try Self.refuseNUL(buffer)
+    }
+
+    /// PostgreSQL keeps no NUL character in text or jsonb, so a string with
+    /// one (`\u0000` in the JSON) could never be stored: a 400 here, not a
+    /// failed query later. Decoding errors become 400s naming the field.
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        if JSONText.containsNULEscape(buffer.readableBytesView) {
+            throw APIError(.badRequest, code: .validation, message: "Text must not contain the NUL character (\\u0000)")
+        }
         do {
             return try APIJSON.decoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw APIError.from(error)
-        }
-    }
-}
-
-extension Request {
-    /// PostgreSQL keeps no NUL character in text or jsonb, so a string with
-    /// one (`\u0000` in the JSON) could never be stored: a 400 here, not a
-    /// failed query later.
-    static func refuseNUL(_ buffer: ByteBuffer) throws {
-        if JSONText.containsNULEscape(buffer.readableBytesView) {
-            throw APIError(.badRequest, code: .validation, message: "Text must not contain the NUL character (\\u0000)")
         }
     }
 }
