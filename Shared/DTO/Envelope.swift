@@ -83,6 +83,10 @@ public enum ISO8601 {
 }
 
 extension String {
-    /// A base URL ready for `base + "/path"` (configuration may end in "/").
-    public var withoutTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+    /// A base URL ready for `base + "/path"` (configuration may end in "/", or several).
+    public var withoutTrailingSlash: String {
+        var s = self[...]
+        while s.hasSuffix("/") { s = s.dropLast() }
+        return String(s)
+    }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import TrustTradeDTO
 
 /// The instances of another service, as a setting such as `AUTH_BASE_URL`
 /// names them: one base URL, or a comma-separated list of them
@@ -35,7 +36,7 @@ public final class ServiceInstances: Sendable, CustomStringConvertible {
     }
 
     public init(baseURLs: [String], downFor: Duration = .seconds(5)) {
-        let urls = baseURLs.map { $0.trimmingCharacters(in: .whitespaces).withoutTrailingSlashes }.filter { !$0.isEmpty }
+        let urls = baseURLs.map { $0.trimmingCharacters(in: .whitespaces).withoutTrailingSlash }.filter { !$0.isEmpty }
         precondition(!urls.isEmpty, "a service needs at least one base URL")
         self.baseURLs = urls
         self.downFor = downFor
@@ -64,9 +65,7 @@ public final class ServiceInstances: Sendable, CustomStringConvertible {
     }
 
     private func markUp(_ index: Int) {
-        state.withLock { s in
-            if s.downUntil[index] != nil { s.downUntil[index] = nil }
-        }
+        _ = state.withLock { $0.downUntil.removeValue(forKey: index) }
     }
 
     /// Runs `attempt` with an instance's base URL, moving on to the next
@@ -142,12 +141,4 @@ extension HTTPClient {
         configuration.timeout.connect = .seconds(1)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
-}
-
-extension String {
-    fileprivate var withoutTrailingSlashes: String {
-        var s = self
-        while s.hasSuffix("/") { s.removeLast() }
-        return s
-    }
 }
