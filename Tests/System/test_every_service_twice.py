@@ -24,9 +24,9 @@ import urllib.error
 import uuid
 import base64
 
-import urllib.parse
 
 import pytest
+import redis
 
 from conftest import ROOT, Service, psql, request
 from test_gateway_system import client_ip, gateway_env
@@ -48,45 +48,9 @@ QUEUES = ["auth", "core", "payment", "notification", "ai", "file"]
 AUTH_LIMIT = 5  # the gateway's default auth-class limit (seed 6.2)
 
 
-class Redis:
-    """Just the commands this test reads queues with (RESP over a socket)."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlparse(url)
-        self.sock = socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=10)
-        self.file = self.sock.makefile("rb")
-        if u.password:
-            self.command("AUTH", *([u.username] if u.username else []), u.password)
-        self.command("SELECT", (u.path or "/0").lstrip("/") or "0")
-
-    def command(self, *args):
-        out = f"*{len(args)}\r\n".encode()
-        for a in args:
-            b = str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(b), b)
-        self.sock.sendall(out)
-        return self.reply()
-
-    def reply(self):
-        line = self.file.readline()[:-2]
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b":":
-            return int(rest)
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self.file.read(n + 2)[:-2].decode()
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self.reply() for _ in range(n)]
-        raise RuntimeError(f"unexpected reply {line!r}")
-
-    def stalled_events(self, queue):
-        entries = self.command("XRANGE", f"bull:{queue}:events", "-", "+")
-        return sum(1 for _, fields in entries if dict(zip(fields[::2], fields[1::2])).get("event") == "stalled")
+def stalled_events(r, queue):
+    """How many of the queue's jobs came back through the stalled check."""
+    return sum(1 for _, fields in r.xrange(f"bull:{queue}:events") if fields.get("event") == "stalled")
 
 
 class Cluster:
@@ -109,8 +73,8 @@ def cluster(service_account, log_dir, tmp_path_factory):
     c = Cluster()
     c.database_url = base.rsplit("/", 1)[0] + "/" + name
     c.redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    c.redis = Redis(c.redis_url)
-    c.redis.command("FLUSHDB")
+    c.redis = redis.Redis.from_url(c.redis_url, decode_responses=True)
+    c.redis.flushdb()
     # Stand-ins of our own: the PayMongo stand-in keeps the webhook URLs it is
     # given and tries each in turn, so a URL of ours that has gone must not
     # hold up other suites' webhooks (nor theirs ours).
@@ -176,7 +140,7 @@ def cluster(service_account, log_dir, tmp_path_factory):
         codes = {f"{s.name}:{s.port}": s.stop() for s in alive if s not in c.killed}
         for s in c.killed:
             s.log.close()
-        c.redis.sock.close()
+        c.redis.close()
         assert all(code == 0 for code in codes.values()), f"every instance left exits 0 on SIGTERM: {codes}"
 
 
@@ -350,7 +314,7 @@ def read_along(t, stop):
 
 
 def stalled_recoveries(c):
-    return {q: c.redis.stalled_events(q) for q in QUEUES}
+    return {q: stalled_events(c.redis, q) for q in QUEUES}
 
 
 def test_the_money_path_through_two_of_everything_survives_sigkill(cluster, log_dir):
@@ -430,12 +394,12 @@ def test_the_money_path_through_two_of_everything_survives_sigkill(cluster, log_
         unpublished = {s: psql(c.database_url, f"SELECT count(*) FROM {s}.outbox WHERE published_at IS NULL")
                        for s, _ in SERVICES.values()
                        if psql(c.database_url, f"SELECT to_regclass('{s}.outbox') IS NOT NULL") == "t"}
-        stuck = {q: c.redis.command("LLEN", f"bull:{q}:active") + c.redis.command("LLEN", f"bull:{q}:wait") for q in QUEUES}
+        stuck = {q: c.redis.llen(f"bull:{q}:active") + c.redis.llen(f"bull:{q}:wait") for q in QUEUES}
         if all(n == "0" for n in unpublished.values()) and not any(stuck.values()):
             break
         assert time.time() < deadline, (unpublished, stuck)
         time.sleep(0.3)
-    failed = {q: [c.redis.command("HGET", f"bull:{q}:{job}", "failedReason") for job in c.redis.command("ZRANGE", f"bull:{q}:failed", 0, -1)] for q in QUEUES}
+    failed = {q: [c.redis.hget(f"bull:{q}:{job}", "failedReason") for job in c.redis.zrange(f"bull:{q}:failed", 0, -1)] for q in QUEUES}
     assert not any(failed.values()), f"jobs that ended failed: {failed}"
     recovered = stalled_recoveries(c)
 

@@ -165,10 +165,10 @@ def world(system, standins):
 def fuzzing_config(path, known):
     """Ids the fuzzer uses half of the time where the document takes an id."""
     values = ", ".join(f'"{v}"' for v in known)
-    bound = ", ".join(f'"{name}" = {{ dictionary = "known", probability = 0.5 }}' for name in (
+    bound = "".join(f'"{name}" = {{ dictionary = "known", probability = 0.5 }}\n' for name in (
         "path.id", "query.providerId", "query.bookingId", "body.providerId", "body.bookingId", "body.transactionId",
         "body.fileId", "body.avatarFileId", "body.categoryId", "body.userId"))
-    path.write_text(f"[dictionaries.known]\nvalues = [{values}]\n\n[parameters]\n" + bound.replace(", \"", "\n\"") + "\n")
+    path.write_text(f"[dictionaries.known]\nvalues = [{values}]\n\n[parameters]\n{bound}")
     return path
 
 
