@@ -60,11 +60,14 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case 403: .forbidden
         case 404: .notFound
         case 405: .methodNotAllowed
+        case 408: .requestTimeout
         case 409: .conflict
         case 413: .payloadTooLarge
         case 415: .unsupportedMediaType
         case 422: .unprocessable
         case 429: .rateLimited
+        case 431: .headersTooLarge
+        case 501: .notImplemented
         case 502: .badGateway
         case 503: .serviceUnavailable
         case 504: .gatewayTimeout

@@ -11,6 +11,10 @@ extension HTTPField.Name {
     public static let forwardedFor = Self("X-Forwarded-For")!
     public static let forwardedProto = Self("X-Forwarded-Proto")!
     public static let forwardedHost = Self("X-Forwarded-Host")!
+    /// The client's address as the gateway decided it (from the socket, or
+    /// from our own proxies' X-Forwarded-For); the gateway drops any a
+    /// client sends.
+    public static let clientIP = Self("X-Client-IP")!
     /// The identity the gateway verified, for upstream logs and metrics.
     /// Services still verify the bearer token themselves.
     public static let userID = Self("X-User-Id")!

@@ -19,6 +19,7 @@ final class GatewayCore: Sendable {
     let registry: UpstreamRegistry
     let pools: ConnectionPools
     let cors: CORSPolicy
+    let clientAddresses: ClientAddressPolicy
     let redis: RedisClient
     let logger: Logger
     let upstreamTimeout: TimeAmount
@@ -32,6 +33,8 @@ final class GatewayCore: Sendable {
         self.registry = registry
         self.pools = pools
         self.cors = CORSPolicy(allowedOrigins: config.allowedOrigins)
+        self.clientAddresses = ClientAddressPolicy(trustedProxies: config.trustedProxies)
+        self.connections = Mutex(ConnectionCounts(maxPerAddress: config.maxConnectionsPerAddress, maxTotal: config.maxConnections))
         self.redis = redis
         self.logger = logger
         self.upstreamTimeout = TimeAmount(config.upstreamTimeout)
@@ -78,6 +81,47 @@ final class GatewayCore: Sendable {
             metadata: ["requestId": "\(exchange.requestId)", "durationMs": "\(String(format: "%.1f", Double(nanoseconds) / 1e6))"])
     }
 
+    // MARK: open client connections
+
+    private let connections: Mutex<ConnectionCounts>
+    private let lastCapLog = Mutex<ContinuousClock.Instant?>(nil)
+    private let openConnections = Gauge(label: "gateway_open_connections")
+
+    /// Counts a new client connection, or refuses it (the caller closes it)
+    /// when its address or the gateway is at its cap.
+    func openConnection(from peer: String) -> Bool {
+        let exempt = clientAddresses.isTrusted(peer)
+        let (admission, total) = connections.withLock { counts in (counts.open(peer, exempt: exempt), counts.total) }
+        guard admission == .admitted else {
+            let kind = admission == .addressFull ? "address" : "gateway"
+            Counter(label: "gateway_connections_refused_total", dimensions: [("cap", kind)]).increment()
+            // One line per 10 s, not one per refused socket of a flood.
+            let now = ContinuousClock.now
+            let shouldLog = lastCapLog.withLock { last in
+                guard last.map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if shouldLog {
+                logger.warning("connection refused: cap reached", metadata: [
+                    "cap": "\(kind)", "peer": "\(peer)", "open": "\(total)",
+                    "maxPerAddress": "\(config.maxConnectionsPerAddress)", "max": "\(config.maxConnections)"])
+            }
+            return false
+        }
+        openConnections.record(total)
+        return true
+    }
+
+    func closeConnection(from peer: String) {
+        let exempt = clientAddresses.isTrusted(peer)
+        let total = connections.withLock { counts in
+            counts.close(peer, exempt: exempt)
+            return counts.total
+        }
+        openConnections.record(total)
+    }
+
     func upstreamError(_ instance: UpstreamInstance, kind: String) {
         Counter(label: "gateway_upstream_errors_total", dimensions: [("upstream", instance.baseURL), ("kind", kind)]).increment()
     }
@@ -107,8 +151,25 @@ struct GatewayServer: Service {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(ProxyHandler(core: core))
+                    let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+                    guard core.openConnection(from: peer) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in core.closeConnection(from: peer) }
+                    let config = core.config
+                    let headGuard = HeadGuardHandler(limits: config.headLimits, headTimeout: config.headTimeout, idleTimeout: config.idleTimeout)
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderFieldSize = config.headLimits.maxLineBytes
+                    limits.maxHeaderListSize = config.headLimits.maxHeadBytes
+                    limits.maxHeaderFieldCount = config.maxHeaderFields
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(headGuard)
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: false,
+                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+                    try pipeline.addHandler(ProtocolErrorHandler())
+                    try pipeline.addHandler(ProxyHandler(core: core, headGuard: headGuard))
                 }
             }
             .bind(host: host, port: port).get()
@@ -180,6 +241,7 @@ public func buildApplication(config: GatewayConfig, logger: Logger? = nil) async
     return GatewayApplication(
         services: [
             GatewayServer(core: core, host: config.common.host, port: config.common.port),
+            MetricsServer(host: config.metricsHost, port: config.metricsPort, logger: logger),
             RedisService(redis),
             UpstreamHealthProber(registry: registry, http: HTTPClient.shared, interval: config.healthProbeInterval, logger: logger),
         ],

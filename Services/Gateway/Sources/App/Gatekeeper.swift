@@ -45,8 +45,8 @@ public struct Gatekeeper: Sendable {
     /// Redis script call.
     public func admit(route: RouteDecision, authorization: String?, clientIP: String) async throws(APIError) -> Admission {
         let identity = try await authenticate(authorization, route: route, clientIP: clientIP)
-        let policy = route.routeClass == .webhook ? nil : config.limits[route.routeClass]
-        let subject = identity.map { "user:\($0.userId.uuidString.lowercased())" } ?? "ip:\(clientIP)"
+        let policy = config.limits[route.routeClass]
+        let subject = Self.rateLimitSubject(route: route, identity: identity, clientIP: clientIP)
         let admission = await limiter.admit(
             subject: subject, routeClass: route.routeClass, policy: policy,
             sessionId: route.isPublic ? nil : identity?.sessionId)
@@ -63,6 +63,21 @@ public struct Gatekeeper: Sendable {
             throw error
         case .unavailable:
             throw APIError.unavailable("The gateway cannot check limits and sessions right now; try again shortly")
+        }
+    }
+
+    /// Whose bucket a request counts in. Credentials, webhooks and public
+    /// routes count per address: otherwise one valid token would buy a
+    /// fresh bucket of logins, registrations or password-reset mails, and
+    /// every account a sock puppet makes another. Signed-in work counts per
+    /// person (many people may share one address behind a carrier NAT).
+    static func rateLimitSubject(route: RouteDecision, identity: Identity?, clientIP: String) -> String {
+        switch route.routeClass {
+        case .auth, .webhook:
+            return "ip:\(clientIP)"
+        case .search, .general, .upload:
+            guard !route.isPublic, let identity else { return "ip:\(clientIP)" }
+            return "user:\(identity.userId.uuidString.lowercased())"
         }
     }
 

@@ -15,6 +15,17 @@ public struct CORSPolicy: Sendable {
         allowedOrigins.contains(origin) || allowedOrigins.contains("*")
     }
 
+    /// `Access-Control-Allow-Origin` and, for a listed origin only,
+    /// `Allow-Credentials`. An origin let in by `*` gets `*` and no
+    /// credentials: echoing any origin with credentials would let every
+    /// web page read answers made with its visitor's cookies or tokens.
+    func originHeaders(_ origin: String) -> [(String, String)] {
+        if allowedOrigins.contains(origin) {
+            return [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]
+        }
+        return [("Access-Control-Allow-Origin", "*")]
+    }
+
     public enum Preflight: Equatable {
         case allowed([(String, String)])
         case refused
@@ -31,11 +42,9 @@ public struct CORSPolicy: Sendable {
     /// The answer to `OPTIONS` with `Access-Control-Request-Method`.
     public func preflight(origin: String) -> Preflight {
         guard allows(origin) else { return .refused }
-        return .allowed([
-            ("Access-Control-Allow-Origin", origin),
+        return .allowed(originHeaders(origin) + [
             ("Access-Control-Allow-Methods", Self.allowMethods),
             ("Access-Control-Allow-Headers", Self.allowHeaders),
-            ("Access-Control-Allow-Credentials", "true"),
             ("Access-Control-Max-Age", "600"),
             ("Vary", "Origin"),
         ])
@@ -44,9 +53,7 @@ public struct CORSPolicy: Sendable {
     /// Headers added to any other answer for `origin` (none if not allowed).
     public func responseHeaders(origin: String?) -> [(String, String)] {
         guard let origin, allows(origin) else { return [] }
-        return [
-            ("Access-Control-Allow-Origin", origin),
-            ("Access-Control-Allow-Credentials", "true"),
+        return originHeaders(origin) + [
             ("Access-Control-Expose-Headers", Self.exposeHeaders),
             ("Vary", "Origin"),
         ]

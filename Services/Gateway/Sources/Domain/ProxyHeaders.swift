@@ -2,18 +2,22 @@ import NIOHTTP1
 
 /// Which headers cross the gateway (RFC 9110 §7.6.1 for hop-by-hop).
 public enum ProxyHeaders {
-    /// Meaningful for one connection only; never forwarded either way. Body
-    /// framing (`Transfer-Encoding`) is redone by each side's encoder.
+    /// Meaningful for one connection only; never forwarded either way.
+    /// `Transfer-Encoding` is redone by each side's encoder.
     static let hopByHop: HeaderNameSet = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
         "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
+    /// A request's length is the gateway's decision (`RequestFraming`),
+    /// written anew upstream; the client's own header never passes.
+    static let requestFraming: HeaderNameSet = ["content-length"]
+
     /// Set by the gateway alone: a client sending them must not be believed
     /// (identity, service credential, forwarding chain).
     static let setByGateway: HeaderNameSet = [
         "x-user-id", "x-user-type", "x-session-id", "x-user-email", "x-service-token",
-        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded",
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "x-client-ip", "forwarded",
         "x-request-id", "host", "expect",
     ]
 
@@ -38,7 +42,7 @@ public enum ProxyHeaders {
         var out = HTTPHeaders()
         out.reserveCapacity(headers.count + 8)
         for (name, value) in headers {
-            if hopByHop.contains(name) || setByGateway.contains(name)
+            if hopByHop.contains(name) || setByGateway.contains(name) || requestFraming.contains(name)
                 || (!listed.isEmpty && listed.contains(name.lowercased())) { continue }
             out.add(name: name, value: value)
         }

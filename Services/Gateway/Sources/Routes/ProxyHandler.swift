@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import ServiceKit
@@ -11,12 +12,17 @@ import TrustTradeDTO
 /// the same event loop, and the answer streamed back: no thread hop and no
 /// buffering on the way, with backpressure both ways (reads on one side wait
 /// while the other side cannot take more).
+///
+/// What may happen next in an exchange — above all, whether its upstream
+/// connection may serve anyone else — is decided by `ExchangeState`; this
+/// handler does the I/O those decisions name.
 final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let core: GatewayCore
+    private let headGuard: HeadGuardHandler
     private var context: ChannelHandlerContext!
     private var pool: LoopConnectionPool!
     private var exchange: Exchange?
@@ -26,32 +32,29 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeAfterResponse = false
     private var upstreamNeedsFlush = false
     private var clientNeedsFlush = false
+    /// A request body is being read (forwarded or dropped): it must keep coming.
+    private var readingBody = false
+    private var lastBodyProgress = NIODeadline.now()
+    private var bodyTimer: Scheduled<Void>?
 
-    init(core: GatewayCore) {
+    init(core: GatewayCore, headGuard: HeadGuardHandler) {
         self.core = core
+        self.headGuard = headGuard
     }
 
-    /// One request/response pair.
+    /// One request/response pair: its state, and the I/O it holds.
     final class Exchange {
-        enum Phase { case admitting, connecting, forwarding, answered, tunnel }
-
         let head: HTTPRequestHead
         let requestId: String
         let started = ContinuousClock.now
-        let forwardedFor: String
-        /// The peer is a load balancer we trust: its forwarding headers count.
-        let viaTrustedProxy: Bool
-        var phase = Phase.admitting
+        let client: ClientAddressPolicy.Resolution
+        var state: ExchangeState
         var route: RouteDecision?
-        var maxBody = 1 << 20
         /// Received while admitting/connecting, not yet sent upstream.
         var pending: [ByteBuffer] = []
         /// Everything sent upstream, while small enough to send again.
         var replay: [ByteBuffer]? = []
         var replayBytes = 0
-        var bodyBytes = 0
-        var requestEnded = false
-        var requestSent = false
         var upstreamHeaders = HTTPHeaders()
         /// Rate-limit and CORS headers for whatever the answer is.
         var extraHeaders: [(String, String)] = []
@@ -61,24 +64,17 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// The connection came from the pool (it may have been closed by the
         /// instance just now), so one more try on the same instance is fair.
         var connectionWasReused = false
-        var retries = 0
         var timeout: Scheduled<Void>?
-        var responseStarted = false
-        var upstreamKeepAlive = true
         var status = 0
-        /// A WebSocket upgrade: after the upstream's `101` both connections
-        /// become one tunnel.
-        var isWebSocketUpgrade = false
 
-        init(head: HTTPRequestHead, requestId: String, forwardedFor: String, viaTrustedProxy: Bool) {
+        init(head: HTTPRequestHead, requestId: String, client: ClientAddressPolicy.Resolution, state: ExchangeState) {
             self.head = head
             self.requestId = requestId
-            self.forwardedFor = forwardedFor
-            self.viaTrustedProxy = viaTrustedProxy
+            self.client = client
+            self.state = state
         }
 
         var path: Substring { head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
-        var isIdempotent: Bool { [.GET, .HEAD, .OPTIONS].contains(head.method) }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -93,29 +89,35 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             start(head)
         case .body(let buffer):
+            lastBodyProgress = .now()
             guard !discardingUntilEnd, let exchange else { return }
-            exchange.bodyBytes += buffer.readableBytes
-            if exchange.bodyBytes > exchange.maxBody {
-                refuseTooLarge(exchange)
-                return
-            }
-            switch exchange.phase {
-            case .admitting, .connecting: exchange.pending.append(buffer)
-            case .forwarding: sendBody(buffer, exchange)
-            case .answered, .tunnel: break
+            switch exchange.state.receivedBody(buffer.readableBytes) {
+            case .hold: exchange.pending.append(buffer)
+            case .forward: sendBody(buffer, exchange)
+            case .tooLarge: refuseTooLarge(exchange)
+            case .drop: break
             }
         case .end:
+            headGuard.requestEnded()
+            readingBody = false
+            bodyTimer?.cancel()
+            bodyTimer = nil
             if discardingUntilEnd {
                 discardingUntilEnd = false
                 cycleComplete()
                 return
             }
             guard let exchange else { return }
-            exchange.requestEnded = true
-            if exchange.phase == .forwarding, let upstream = exchange.upstream {
-                upstream.context.write(upstream.handler.wrapOutboundOut(.end(nil)), promise: nil)
-                exchange.requestSent = true
-                upstreamNeedsFlush = true
+            switch exchange.state.receivedEnd() {
+            case .send:
+                if let upstream = exchange.upstream {
+                    upstream.context.write(upstream.handler.wrapOutboundOut(.end(nil)), promise: nil)
+                    upstreamNeedsFlush = true
+                }
+            case .finish:
+                cycleComplete()
+            case .hold, .none:
+                break
             }
         }
     }
@@ -132,7 +134,11 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func holdReads() { reads.hold() }
 
-    private func resumeReads() { reads.open(context) }
+    private func resumeReads() {
+        // Time we did not ask for bytes is not the client's stall.
+        if readingBody { lastBodyProgress = .now() }
+        reads.open(context)
+    }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // The client takes more again: let the upstream send more.
@@ -141,6 +147,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        bodyTimer?.cancel()
         if let exchange { abandon(exchange) }
         exchange = nil
         context.fireChannelInactive()
@@ -153,23 +160,37 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: a new request
 
     private func start(_ head: HTTPRequestHead) {
+        headGuard.exchangeStarted()
         holdReads()
         if !head.isKeepAlive { closeAfterResponse = true }
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        var clientIP = peer
-        var forwardedFor = peer
-        let viaTrustedProxy = core.config.trustedProxies.contains(peer)
-        if viaTrustedProxy, let chain = head.headers.first(name: "x-forwarded-for"),
-           let first = chain.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty {
-            clientIP = first
-            forwardedFor = "\(chain), \(peer)"
-        }
+        let client = core.clientAddresses.resolve(peer: peer, forwardedFor: head.headers["x-forwarded-for"])
         let requestId = Self.acceptableRequestId(head.headers.first(name: "x-request-id")) ?? Self.newRequestId()
-        let exchange = Exchange(head: head, requestId: requestId, forwardedFor: forwardedFor, viaTrustedProxy: viaTrustedProxy)
-        exchange.isWebSocketUpgrade = head.method == .GET
+        let isUpgrade = head.method == .GET
             && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
             && head.headers.first(name: "upgrade")?.lowercased() == "websocket"
+        let framing = RequestFraming.of(head)
+        let exchange = Exchange(
+            head: head, requestId: requestId, client: client,
+            state: ExchangeState(method: head.method, framing: (try? framing.get()) ?? .none, isUpgrade: isUpgrade,
+                                 maxBody: core.config.bodyLimits[.general] ?? (1 << 20)))
         self.exchange = exchange
+        if case .failure(let refusal) = framing {
+            // Where this request's body ends is not something we will guess.
+            closeAfterResponse = true
+            let status: HTTPResponse.Status = switch refusal.kind {
+            case .badRequest: .badRequest
+            case .methodNotAllowed: .methodNotAllowed
+            case .notImplemented: .notImplemented
+            }
+            answer(exchange, error: APIError(status, code: APIError.code(for: status), message: refusal.message))
+            return
+        }
+        if exchange.state.framing != .none {
+            readingBody = true
+            lastBodyProgress = .now()
+            armBodyTimer()
+        }
         let origin = head.headers.first(name: "origin")
         let path = exchange.path
 
@@ -202,8 +223,8 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         exchange.route = route
-        exchange.maxBody = core.gatekeeper.maxBody(for: route)
-        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > exchange.maxBody {
+        exchange.state.maxBody = core.gatekeeper.maxBody(for: route)
+        if case .contentLength(let length) = exchange.state.framing, length > exchange.state.maxBody {
             refuseTooLarge(exchange)
             return
         }
@@ -213,6 +234,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let boundExchange = NIOLoopBound(exchange, eventLoop: loop)
         let gatekeeper = core.gatekeeper
         let authorization = head.headers.first(name: "authorization")
+        let clientIP = client.client
         // On this connection's loop: the Redis call goes out on a connection of
         // the same loop and the answer comes back here without a thread hop.
         Task(executorPreference: pool.executor) {
@@ -227,7 +249,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func admitted(_ exchange: Exchange, _ result: Result<Gatekeeper.Admission, APIError>) {
-        guard self.exchange === exchange, exchange.phase == .admitting else { return }
+        guard self.exchange === exchange, exchange.state.phase == .admitting else { return }
         switch result {
         case .failure(let error):
             answer(exchange, error: error)
@@ -241,11 +263,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func upstreamHeaders(_ exchange: Exchange, identity: Identity?) -> HTTPHeaders {
         var headers = ProxyHeaders.forwardable(request: exchange.head.headers)
         headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
-        headers.add(name: HTTPField.Name.forwardedFor.rawName, value: exchange.forwardedFor)
-        let proto = exchange.viaTrustedProxy ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
+        headers.add(name: HTTPField.Name.forwardedFor.rawName, value: exchange.client.forwardedFor)
+        headers.add(name: HTTPField.Name.clientIP.rawName, value: exchange.client.client)
+        let proto = exchange.client.viaTrustedProxy ? exchange.head.headers.first(name: "x-forwarded-proto") : nil
         headers.add(name: HTTPField.Name.forwardedProto.rawName, value: proto == "https" ? "https" : "http")
         if let host = exchange.head.headers.first(name: "host") { headers.add(name: HTTPField.Name.forwardedHost.rawName, value: host) }
-        if exchange.isWebSocketUpgrade {
+        if let (name, value) = exchange.state.framing.upstreamHeader(for: exchange.head.method) { headers.add(name: name, value: value) }
+        if exchange.state.isUpgrade {
             headers.add(name: "Connection", value: "Upgrade")
             headers.add(name: "Upgrade", value: "websocket")
         }
@@ -260,6 +284,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: upstream
 
     private func connect(_ exchange: Exchange) {
+        guard exchange.state.connecting() else { return }
         guard let route = exchange.route, let group = core.registry.groups[route.service],
               let instance = group.pick(excluding: exchange.tried)
         else {
@@ -268,18 +293,20 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                              headers: [.retryAfter: "1"]))
             return
         }
-        exchange.phase = .connecting
         exchange.tried.append(instance)
         exchange.instance = instance
         instance.begin()
-        if let idle = pool.takeIdle(instance) {
+        // An upgrade takes its connection for good (it becomes the socket's
+        // tunnel): always a new one, never one that served other clients.
+        if !exchange.state.isUpgrade, let idle = pool.takeIdle(instance) {
             forward(exchange, over: idle)
             return
         }
-        pool.acquire(instance).assumeIsolated().whenComplete { result in
+        let connection = exchange.state.isUpgrade ? pool.connect(instance) : pool.acquire(instance)
+        connection.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let connection):
-                guard self.exchange === exchange, exchange.phase == .connecting else {
+                guard self.exchange === exchange else {
                     // The client left meanwhile (its exchange already let go of the instance).
                     self.pool.release(connection)
                     return
@@ -295,7 +322,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.core.logger.warning("upstream refused the connection; out of rotation until /health answers",
                                              metadata: ["upstream": "\(instance)", "error": "\(error)", "requestId": "\(exchange.requestId)"])
                 }
-                guard self.exchange === exchange, exchange.phase == .connecting else { return }
+                guard self.exchange === exchange else { return }
                 // Nothing was sent yet: another instance may take it.
                 self.connect(exchange)
             }
@@ -303,7 +330,10 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func forward(_ exchange: Exchange, over upstream: UpstreamConnection) {
-        exchange.phase = .forwarding
+        guard case .send(let andEnd) = exchange.state.connected() else {
+            pool.release(upstream)
+            return
+        }
         exchange.upstream = upstream
         exchange.connectionWasReused = upstream.uses > 0
         upstream.uses += 1
@@ -314,16 +344,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let pending = exchange.pending
         exchange.pending = []
         for buffer in pending { sendBody(buffer, exchange) }
-        if exchange.requestEnded {
-            upstream.context.write(upstream.handler.wrapOutboundOut(.end(nil)), promise: nil)
-            exchange.requestSent = true
-        }
+        if andEnd { upstream.context.write(upstream.handler.wrapOutboundOut(.end(nil)), promise: nil) }
         upstream.context.flush()
         upstreamNeedsFlush = false
         exchange.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: core.upstreamTimeout) { [weak self] in
             self?.upstreamTimedOut(exchange)
         }
-        if !exchange.requestEnded, upstream.channel.isWritable { resumeReads() }
+        if !exchange.state.requestEnded, upstream.channel.isWritable { resumeReads() }
     }
 
     private func sendBody(_ buffer: ByteBuffer, _ exchange: Exchange) {
@@ -345,10 +372,52 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func upstreamTimedOut(_ exchange: Exchange) {
-        guard self.exchange === exchange, exchange.phase == .forwarding, !exchange.responseStarted else { return }
-        if let instance = exchange.instance { core.upstreamError(instance, kind: "timeout") }
-        dropUpstream(exchange, reuse: false)
-        answer(exchange, error: APIError(.gatewayTimeout, code: .gatewayTimeout, message: "The \(exchange.route?.service ?? "") service did not answer in time"))
+        guard self.exchange === exchange else { return }
+        switch exchange.state.timedOut() {
+        case .answer:
+            if let instance = exchange.instance { core.upstreamError(instance, kind: "timeout") }
+            dropUpstream(exchange, reuse: false)
+            answer(exchange, error: APIError(.gatewayTimeout, code: .gatewayTimeout, message: "The \(exchange.route?.service ?? "") service did not answer in time"))
+        case .close:
+            dropUpstream(exchange, reuse: false)
+            context.close(promise: nil)
+        case .ignore:
+            break
+        }
+    }
+
+    // MARK: a body that stops coming
+
+    private func armBodyTimer() {
+        bodyTimer?.cancel()
+        bodyTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastBodyProgress + TimeAmount(core.config.bodyTimeout)) { [weak self] in
+            self?.checkBodyProgress()
+        }
+    }
+
+    private func checkBodyProgress() {
+        bodyTimer = nil
+        guard readingBody else { return }
+        if reads.holding { lastBodyProgress = .now() }
+        if NIODeadline.now() < lastBodyProgress + TimeAmount(core.config.bodyTimeout) {
+            armBodyTimer()
+            return
+        }
+        Counter(label: "gateway_body_stalls_total").increment()
+        // Nobody knows how much of the body is still to come: the connection ends here.
+        closeAfterResponse = true
+        guard let exchange, !discardingUntilEnd else {
+            context.close(promise: nil)
+            return
+        }
+        switch exchange.state.timedOut() {
+        case .answer:
+            dropUpstream(exchange, reuse: false)
+            answer(exchange, error: APIError(.requestTimeout, code: .requestTimeout, message: "The request body stopped arriving"))
+        case .close, .ignore:
+            dropUpstream(exchange, reuse: false)
+            context.close(promise: nil)
+        }
     }
 
     /// Lets go of the exchange's upstream connection: back to the pool when
@@ -366,14 +435,14 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The client went away mid-exchange.
     private func abandon(_ exchange: Exchange) {
-        exchange.phase = .answered
+        _ = exchange.state.clientClosed()
         dropUpstream(exchange, reuse: false)
     }
 
     // MARK: answers
 
     private func refuseTooLarge(_ exchange: Exchange) {
-        if exchange.responseStarted {
+        if exchange.state.responseStarted {
             context.close(promise: nil)
             return
         }
@@ -381,7 +450,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Do not read the rest of a body we refused: answer and close.
         closeAfterResponse = true
         answer(exchange, error: APIError(.contentTooLarge, code: .payloadTooLarge,
-                                         message: "The request body is larger than this route accepts (\(exchange.maxBody) bytes)"))
+                                         message: "The request body is larger than this route accepts (\(exchange.state.maxBody) bytes)"))
     }
 
     /// A success made here, in the seed's envelope.
@@ -407,8 +476,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// An answer made here (errors, health, preflight), not by an upstream.
     private func answer(_ exchange: Exchange, status: HTTPResponseStatus, contentType: String?, body: ByteBuffer?) {
-        exchange.phase = .answered
-        exchange.responseStarted = true
+        exchange.state.answeredLocally()
         exchange.status = Int(status.code)
         var headers = HTTPHeaders()
         if let contentType { headers.add(name: "Content-Type", value: contentType) }
@@ -433,7 +501,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.exchange = nil
             return
         }
-        if exchange.requestEnded {
+        if exchange.state.requestEnded {
             cycleComplete()
         } else {
             // Drop the rest of the request body, then take the next request.
@@ -445,6 +513,7 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func cycleComplete() {
         exchange = nil
+        headGuard.exchangeFinished()
         resumeReads()
     }
 
@@ -454,11 +523,6 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch path {
         case "/health":
             return { exchange in self.answer(exchange, data: ["service": "gateway", "status": "ok"]) }
-        case "/metrics":
-            return { exchange in
-                let bytes = ServiceMetrics.registry.emitToBuffer()
-                self.answer(exchange, status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: ByteBuffer(bytes: bytes))
-            }
         case "/ready":
             return { exchange in
                 let loop = self.context.eventLoop
@@ -503,32 +567,34 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
 extension ProxyHandler: UpstreamExchangeDelegate {
     func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let exchange, exchange.phase == .forwarding, let upstream = exchange.upstream else { return }
+        guard let exchange, let upstream = exchange.upstream else { return }
         switch part {
         case .head(let head):
-            if head.status == .switchingProtocols, exchange.isWebSocketUpgrade {
-                exchange.phase = .tunnel
+            switch exchange.state.responseHead(status: Int(head.status.code), keepAlive: head.isKeepAlive) {
+            case .ignore:
+                // 1xx interim answers are the upstream's business.
+                return
+            case .openTunnel:
                 exchange.timeout?.cancel()
                 exchange.timeout = nil
                 exchange.status = 101
                 // After the decoder finished this message (it still has to hand us its end).
                 context.eventLoop.assumeIsolated().execute { self.openTunnel(exchange, upstream: upstream, head: head) }
-                return
+            case .relay:
+                exchange.timeout?.cancel()
+                exchange.timeout = nil
+                exchange.status = Int(head.status.code)
+                var headers = ProxyHeaders.returnable(response: head.headers)
+                headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
+                for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
+                if closeAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
+                clientNeedsFlush = true
+            case .badGateway:
+                upstreamBroke(exchange, reason: "answered \(head.status.code) where it may not")
             }
-            // 1xx interim answers are the upstream's business.
-            if head.status.code < 200 { return }
-            exchange.timeout?.cancel()
-            exchange.timeout = nil
-            exchange.responseStarted = true
-            exchange.status = Int(head.status.code)
-            exchange.upstreamKeepAlive = head.isKeepAlive
-            var headers = ProxyHeaders.returnable(response: head.headers)
-            headers.add(name: HTTPField.Name.requestID.rawName, value: exchange.requestId)
-            for (name, value) in exchange.extraHeaders { headers.add(name: name, value: value) }
-            if closeAfterResponse { headers.replaceOrAdd(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers))), promise: nil)
-            clientNeedsFlush = true
         case .body(let buffer):
+            guard exchange.state.phase == .forwarding, exchange.state.responseStarted else { return }
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             clientNeedsFlush = true
             if !context.channel.isWritable {
@@ -537,9 +603,31 @@ extension ProxyHandler: UpstreamExchangeDelegate {
                 if !context.channel.isWritable { upstream.holdReads() }
             }
         case .end:
-            let reuse = exchange.upstreamKeepAlive && exchange.requestSent
-            dropUpstream(exchange, reuse: reuse)
+            // After a 101 the tunnel owns what follows.
+            guard exchange.state.phase == .forwarding else { return }
+            guard exchange.state.responseStarted else {
+                upstreamBroke(exchange, reason: "ended an answer it never began")
+                return
+            }
+            let fate = exchange.state.responseEnded()
+            dropUpstream(exchange, reuse: fate == .reuse)
             responseEnded(exchange)
+        }
+    }
+
+    /// The upstream broke the protocol: its connection is closed and the
+    /// client gets a 502 (or, mid-answer, a cut connection).
+    private func upstreamBroke(_ exchange: Exchange, reason: String) {
+        if let instance = exchange.instance { core.upstreamError(instance, kind: "protocol") }
+        core.logger.error("upstream broke the protocol", metadata: [
+            "upstream": "\(exchange.upstream?.instance.description ?? "")", "reason": "\(reason)", "requestId": "\(exchange.requestId)"])
+        let started = exchange.state.responseStarted
+        dropUpstream(exchange, reuse: false)
+        if started {
+            _ = exchange.state.clientClosed()
+            context.close(promise: nil)
+        } else {
+            answer(exchange, error: APIError(.badGateway, code: .badGateway, message: "The \(exchange.route?.service ?? "") service gave a broken reply"))
         }
     }
 
@@ -585,42 +673,40 @@ extension ProxyHandler: UpstreamExchangeDelegate {
     }
 
     func upstreamClosed(error: (any Error)?) {
-        guard let exchange, exchange.phase == .forwarding else { return }
+        guard let exchange, exchange.upstream != nil else { return }
         let instance = exchange.instance
         exchange.upstream = nil
         dropUpstream(exchange, reuse: false)
-        if exchange.responseStarted {
-            // Cut off mid-answer: the client must see a broken response, not a short one.
-            context.close(promise: nil)
-            return
-        }
-        if let instance { core.upstreamError(instance, kind: error == nil ? "closed" : "protocol") }
         // An idempotent request whose body we still have may go to another
         // instance (or, if the connection came from the pool, to a fresh
         // connection of the same one: the instance may just have closed it).
-        if exchange.isIdempotent, exchange.requestEnded, exchange.retries < 2, let replay = exchange.replay,
-           let route = exchange.route, let group = core.registry.groups[route.service] {
-            var tried = exchange.tried
-            if exchange.connectionWasReused { tried.removeAll { $0 === instance } }
-            if group.instances.contains(where: { candidate in candidate.isHealthy && !tried.contains { $0 === candidate } }) {
-                exchange.retries += 1
-                exchange.tried = tried
-                core.logger.warning("upstream closed the connection before replying; trying again",
-                                    metadata: ["upstream": "\(instance?.description ?? "")", "requestId": "\(exchange.requestId)"])
-                exchange.pending = replay
-                exchange.replay = []
-                exchange.replayBytes = 0
-                exchange.requestSent = false
-                connect(exchange)
-                return
-            }
+        var tried = exchange.tried
+        if exchange.connectionWasReused { tried.removeAll { $0 === instance } }
+        let group = exchange.route.flatMap { core.registry.groups[$0.service] }
+        let alternative = group?.instances.contains { candidate in candidate.isHealthy && !tried.contains { $0 === candidate } } ?? false
+        switch exchange.state.upstreamLost(canReplay: exchange.replay != nil && alternative) {
+        case .retry:
+            exchange.tried = tried
+            core.logger.warning("upstream closed the connection before replying; trying again",
+                                metadata: ["upstream": "\(instance?.description ?? "")", "requestId": "\(exchange.requestId)"])
+            exchange.pending = exchange.replay ?? []
+            exchange.replay = []
+            exchange.replayBytes = 0
+            connect(exchange)
+        case .cutClient:
+            // Cut off mid-answer: the client must see a broken response, not a short one.
+            context.close(promise: nil)
+        case .badGateway:
+            if let instance { core.upstreamError(instance, kind: error == nil ? "closed" : "protocol") }
+            core.logger.error("upstream exchange failed",
+                              metadata: ["upstream": "\(instance?.description ?? "")", "error": "\(error.map { "\($0)" } ?? "closed")", "requestId": "\(exchange.requestId)"])
+            answer(exchange, error: APIError(.badGateway, code: .badGateway, message: "The \(exchange.route?.service ?? "") service gave a broken reply"))
+        case .ignore:
+            break
         }
-        core.logger.error("upstream exchange failed",
-                          metadata: ["upstream": "\(instance?.description ?? "")", "error": "\(error.map { "\($0)" } ?? "closed")", "requestId": "\(exchange.requestId)"])
-        answer(exchange, error: APIError(.badGateway, code: .badGateway, message: "The \(exchange.route?.service ?? "") service gave a broken reply"))
     }
 
     func upstreamWritabilityChanged(isWritable: Bool) {
-        if isWritable, exchange?.phase == .forwarding { resumeReads() }
+        if isWritable, exchange?.state.phase == .forwarding { resumeReads() }
     }
 }

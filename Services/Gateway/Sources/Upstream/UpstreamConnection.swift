@@ -146,6 +146,11 @@ final class LoopConnectionPool {
     /// A live idle connection, or a new one.
     func acquire(_ instance: UpstreamInstance) -> EventLoopFuture<UpstreamConnection> {
         if let connection = takeIdle(instance) { return eventLoop.makeSucceededFuture(connection) }
+        return connect(instance)
+    }
+
+    /// A new connection, never one that served anyone before.
+    func connect(_ instance: UpstreamInstance) -> EventLoopFuture<UpstreamConnection> {
         let loop = eventLoop
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -153,7 +158,11 @@ final class LoopConnectionPool {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     // Bytes after a `101 Switching Protocols` stay ours (WebSocket pass-through).
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false)
+                    // Outbound validation off: heads are built from what our own strict
+                    // decoder accepted. Answers are parsed as strictly as requests.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false,
+                        decoderLimitConfiguration: Self.responseLimits)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
@@ -165,6 +174,16 @@ final class LoopConnectionPool {
             }
             .hop(to: loop)
     }
+
+    /// Upstream answers' heads are ours (no client sends them), so larger
+    /// than a request's, yet bounded.
+    static let responseLimits: NIOHTTPDecoderLimitConfiguration = {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = 64 << 10
+        limits.maxHeaderFieldSize = 32 << 10
+        limits.maxHeaderFieldCount = 256
+        return limits
+    }()
 
     /// Back to the pool after a complete exchange, or closed if the pool is full.
     func release(_ connection: UpstreamConnection) {

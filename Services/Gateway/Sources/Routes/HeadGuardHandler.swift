@@ -1,0 +1,136 @@
+import Foundation
+import Metrics
+import NIOCore
+import ServiceKit
+import TrustTradeDTO
+
+/// First in a client connection's pipeline, on raw bytes: limits what the
+/// HTTP decoder does not (the request line's length, the head's size as
+/// sent) and how long a connection may take to send a head (slowloris) or
+/// sit idle between requests. Its refusals are written as bytes straight
+/// to the socket — no response is in flight when a head is awaited.
+final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var scanner: HeadScanner
+    private let headTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    /// An exchange is under way (from its head until its answer ended).
+    private var busy = false
+    private var refused = false
+
+    init(limits: HeadScanner.Limits, headTimeout: Duration, idleTimeout: Duration) {
+        self.scanner = HeadScanner(limits: limits)
+        self.headTimeout = TimeAmount(headTimeout)
+        self.idleTimeout = TimeAmount(idleTimeout)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        // A new connection has the head's time to send one, not the idle time.
+        if context.channel.isActive { arm(headTimeout, answer: true) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(headTimeout, answer: true)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        let buffer = unwrapInboundIn(data)
+        let outcome = buffer.withUnsafeReadableBytes { scanner.scan($0) }
+        switch outcome {
+        case .ok:
+            break
+        case .headStarted:
+            if !busy { arm(headTimeout, answer: true) }
+        case .headTooLarge:
+            refuse(.init(code: 431, reason: "Request Header Fields Too Large"), ErrorCode.headersTooLarge,
+                   "The request head is larger than this gateway accepts")
+            return
+        case .lineTooLong:
+            refuse(.init(code: 431, reason: "Request Header Fields Too Large"), ErrorCode.headersTooLarge,
+                   "A line of the request head (URL or header) is longer than this gateway accepts")
+            return
+        }
+        context.fireChannelRead(data)
+    }
+
+    // MARK: what the proxy tells
+
+    /// A head was decoded: the exchange's own timers take over.
+    func exchangeStarted() {
+        busy = true
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// The decoder delivered the request's end: bytes from the next read on
+    /// belong to the next head.
+    func requestEnded() { scanner.requestEnded() }
+
+    /// The answer is out and the connection stays: the next head, or idle.
+    func exchangeFinished() {
+        busy = false
+        if scanner.isInHead { arm(headTimeout, answer: true) } else { arm(idleTimeout, answer: false) }
+    }
+
+    // MARK: timers and refusals
+
+    private func arm(_ after: TimeAmount, answer: Bool) {
+        timer?.cancel()
+        guard let context else { return }
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
+            guard let self, !self.busy else { return }
+            if answer && !self.scanner.isAwaitingHead {
+                self.refuse(.init(code: 408, reason: "Request Timeout"), ErrorCode.requestTimeout,
+                            "The request head did not arrive in time")
+            } else if answer {
+                // A connection that never began a request: nothing to answer.
+                self.context?.close(promise: nil)
+            } else {
+                self.context?.close(promise: nil)
+            }
+        }
+    }
+
+    private struct Status { let code: Int; let reason: String }
+
+    private func refuse(_ status: Status, _ code: ErrorCode, _ message: String) {
+        refused = true
+        timer?.cancel()
+        timer = nil
+        guard let context else { return }
+        // Mid-exchange a raw answer would interleave with the proxied one.
+        guard !busy else {
+            context.close(promise: nil)
+            return
+        }
+        let envelope = ErrorEnvelope(error: ErrorBody(code: code, message: message, details: nil),
+                                     meta: ResponseMeta(requestId: ProxyHandler.newRequestId()))
+        let body = (try? APIJSON.encoder().encode(envelope)) ?? Data()
+        var bytes = context.channel.allocator.buffer(capacity: body.count + 160)
+        bytes.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: application/json; charset=utf-8\r\n")
+        bytes.writeString("Content-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        bytes.writeBytes(body)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
+        Counter(label: "gateway_head_refusals_total", dimensions: [("status", String(status.code))]).increment()
+    }
+}
