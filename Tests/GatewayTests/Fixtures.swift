@@ -159,6 +159,7 @@ func makeGateway(port: Int, keysURL: String, upstreams: [String: String], redisU
         "GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
         "GATEWAY_HEALTH_PROBE_INTERVAL_MS": "200",
         "CORS_ALLOWED_ORIGINS": "https://aitrusttrade.ph",
+        "GATEWAY_METRICS_PORT": String(try freePort()),
     ]
     for (service, url) in upstreams { values["GATEWAY_UPSTREAM_\(service.uppercased())"] = url }
     let config = try GatewayConfig(settings: Settings(values.merging(extra) { _, new in new }))

@@ -66,6 +66,7 @@ final class GatewayTests: XCTestCase {
             "X-User-Type": "admin",
             "X-Service-Token": "forged",
             "X-Forwarded-For": "203.0.113.9",
+            "X-Client-IP": "198.51.100.77",
             "Connection": "keep-alive, X-Secret-Hop",
             "X-Secret-Hop": "must not pass",
         ])
@@ -81,6 +82,7 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(echo.headers["x-request-id"], "client-req-42")
         // From a trusted proxy (the test runs on 127.0.0.1) the chain grows.
         XCTAssertEqual(echo.headers["x-forwarded-for"], "203.0.113.9, 127.0.0.1")
+        XCTAssertEqual(echo.headers["x-client-ip"], "203.0.113.9", "the gateway's decision, never the client's header")
         XCTAssertEqual(echo.headers["x-forwarded-proto"], "http")
         XCTAssertEqual(echo.headers["authorization"], "Bearer \(token)", "services verify the token themselves")
         XCTAssertEqual(reply.header("X-Request-ID"), "client-req-42")
@@ -94,6 +96,7 @@ final class GatewayTests: XCTestCase {
         let reply = try await call(.GET, "\(gateway.baseURL)/v1/providers/search?q=aircon", headers: ["X-Forwarded-For": "203.0.113.9"])
         XCTAssertEqual(reply.status, 200)
         XCTAssertEqual(try reply.echo().headers["x-forwarded-for"], "127.0.0.1")
+        XCTAssertEqual(try reply.echo().headers["x-client-ip"], "127.0.0.1")
         XCTAssertTrue(reply.header("X-Request-ID")?.hasPrefix("req-") ?? false, "a request id is made when the client sends none")
         XCTAssertEqual(reply.header("RateLimit-Limit"), "30", "search has its own limit")
     }
@@ -191,6 +194,29 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(other.status, 200)
     }
 
+    func testAValidTokenBuysNoFreshBucketOnCredentialOrPublicRoutes() async throws {
+        let gateway = try await startGateway(extra: ["GATEWAY_RATE_LIMIT_SEARCH": "3"])
+        let ip = uniqueClientIP()
+        // A sock puppet's every account signs in from the same address.
+        for i in 1...5 {
+            let (token, _) = try await signedIn()
+            let reply = try await call(.POST, "\(gateway.baseURL)/v1/auth/login", headers: ["Authorization": "Bearer \(token)", "X-Forwarded-For": ip])
+            XCTAssertEqual(reply.status, 200, "login \(i)")
+        }
+        let (token, _) = try await signedIn()
+        let refused = try await call(.POST, "\(gateway.baseURL)/v1/auth/login", headers: ["Authorization": "Bearer \(token)", "X-Forwarded-For": ip])
+        XCTAssertEqual(refused.status, 429, "credentials count per address, token or not")
+
+        let searcher = uniqueClientIP()
+        for _ in 1...3 {
+            let (token, _) = try await signedIn()
+            let reply = try await call(.GET, "\(gateway.baseURL)/v1/providers/search?q=x", headers: ["Authorization": "Bearer \(token)", "X-Forwarded-For": searcher])
+            XCTAssertEqual(reply.status, 200)
+        }
+        let scraped = try await call(.GET, "\(gateway.baseURL)/v1/providers/search?q=x", headers: ["Authorization": "Bearer \(try await signedIn().token)", "X-Forwarded-For": searcher])
+        XCTAssertEqual(scraped.status, 429, "public routes count per address too")
+    }
+
     func testSignedInCallersAreLimitedPerUserNotPerAddress() async throws {
         let gateway = try await startGateway(extra: ["GATEWAY_RATE_LIMIT_GENERAL": "3"])
         let (token, _) = try await signedIn()
@@ -218,19 +244,28 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(statuses.filter { $0 == 429 }.count, 15)
     }
 
-    func testWebhookIsNotRateLimited() async throws {
-        let gateway = try await startGateway(upstreams: ["payment": core.baseURL], extra: ["GATEWAY_RATE_LIMIT_GENERAL": "2", "GATEWAY_RATE_LIMIT_AUTH": "2"])
+    func testWebhookHasItsOwnGenerousPerAddressLimit() async throws {
+        let gateway = try await startGateway(upstreams: ["payment": core.baseURL], extra: [
+            "GATEWAY_RATE_LIMIT_GENERAL": "2", "GATEWAY_RATE_LIMIT_AUTH": "2", "GATEWAY_RATE_LIMIT_WEBHOOK": "8"])
         let ip = uniqueClientIP()
-        for i in 1...10 {
+        for i in 1...8 {
             let reply = try await call(.POST, "\(gateway.baseURL)/v1/payments/webhook", headers: ["X-Forwarded-For": ip], body: .bytes(ByteBuffer(string: "{}")))
-            XCTAssertEqual(reply.status, 200, "webhook \(i)")
-            XCTAssertNil(reply.header("RateLimit-Limit"))
+            XCTAssertEqual(reply.status, 200, "webhook \(i): not held to the general limit")
+            XCTAssertEqual(reply.header("RateLimit-Limit"), "8")
         }
+        let flood = try await call(.POST, "\(gateway.baseURL)/v1/payments/webhook", headers: ["X-Forwarded-For": ip], body: .bytes(ByteBuffer(string: "{}")))
+        XCTAssertEqual(flood.status, 429)
+        let other = try await call(.POST, "\(gateway.baseURL)/v1/payments/webhook", headers: ["X-Forwarded-For": uniqueClientIP()], body: .bytes(ByteBuffer(string: "{}")))
+        XCTAssertEqual(other.status, 200, "per address")
+        let big = try await call(.POST, "\(gateway.baseURL)/v1/payments/webhook", headers: ["X-Forwarded-For": uniqueClientIP()],
+                                 body: .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: (256 << 10) + 1)))
+        XCTAssertEqual(big.status, 413, "a webhook body is at most 256 KiB")
     }
 
     func testRedisDownFailsOpenWithALocalLimitOrClosed() async throws {
         let deadRedis = "redis://127.0.0.1:\(try freePort())/0"
-        let open = try await startGateway(redisURL: deadRedis, extra: ["GATEWAY_REDIS_OUTAGE": "open"])
+        let metricsPort = try freePort()
+        let open = try await startGateway(redisURL: deadRedis, extra: ["GATEWAY_REDIS_OUTAGE": "open", "GATEWAY_METRICS_PORT": String(metricsPort)])
         let ip = uniqueClientIP()
         var statuses: [Int] = []
         for _ in 1...6 {
@@ -242,8 +277,11 @@ final class GatewayTests: XCTestCase {
         let protected = try await call(.GET, "\(open.baseURL)/v1/bookings", headers: ["Authorization": "Bearer \(token)"])
         XCTAssertEqual(protected.status, 503)
         XCTAssertEqual(protected.errorCode, "SERVICE_UNAVAILABLE")
-        let metrics = try await call(.GET, "\(open.baseURL)/metrics")
+        let metrics = try await call(.GET, "http://127.0.0.1:\(metricsPort)/metrics")
         XCTAssertTrue(String(decoding: metrics.body, as: UTF8.self).contains("gateway_rate_limit_local_fallback_total"))
+        // Never on the public port.
+        let publicMetrics = try await call(.GET, "\(open.baseURL)/metrics")
+        XCTAssertEqual(publicMetrics.status, 404)
 
         let closed = try await startGateway(redisURL: deadRedis, extra: ["GATEWAY_REDIS_OUTAGE": "closed"])
         let refused = try await call(.POST, "\(closed.baseURL)/v1/auth/login", headers: ["X-Forwarded-For": uniqueClientIP()])
@@ -361,6 +399,7 @@ final class GatewayTests: XCTestCase {
 
     func testCORSPreflightAndSimpleRequests() async throws {
         let gateway = try await startGateway()
+        let client = ["X-Forwarded-For": uniqueClientIP()]
         let preflight = try await call(.OPTIONS, "\(gateway.baseURL)/v1/bookings", headers: [
             "Origin": "https://aitrusttrade.ph", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type",
         ])
@@ -376,12 +415,12 @@ final class GatewayTests: XCTestCase {
         XCTAssertEqual(stranger.status, 403)
         XCTAssertNil(stranger.header("Access-Control-Allow-Origin"))
 
-        let simple = try await call(.GET, "\(gateway.baseURL)/v1/categories", headers: ["Origin": "https://aitrusttrade.ph"])
+        let simple = try await call(.GET, "\(gateway.baseURL)/v1/categories", headers: client.merging(["Origin": "https://aitrusttrade.ph"]) { a, _ in a })
         XCTAssertEqual(simple.status, 200)
         XCTAssertEqual(simple.header("Access-Control-Allow-Origin"), "https://aitrusttrade.ph")
         XCTAssertTrue(simple.header("Access-Control-Expose-Headers")?.contains("RateLimit-Remaining") ?? false)
 
-        let refused = try await call(.GET, "\(gateway.baseURL)/v1/bookings", headers: ["Origin": "https://aitrusttrade.ph"])
+        let refused = try await call(.GET, "\(gateway.baseURL)/v1/bookings", headers: client.merging(["Origin": "https://aitrusttrade.ph"]) { a, _ in a })
         XCTAssertEqual(refused.status, 401)
         XCTAssertEqual(refused.header("Access-Control-Allow-Origin"), "https://aitrusttrade.ph", "a browser app can read the 401")
     }

@@ -130,7 +130,8 @@ final class WebSocketPassThroughTests: XCTestCase {
 
         // Without a token the upgrade is refused like any protected route.
         let stranger = try await RawClient(port: gateway.port)
-        try await stranger.send("GET /v1/chats/room-1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        // (From an address of its own: failed tokens count against the caller's address.)
+        try await stranger.send("GET /v1/chats/room-1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Forwarded-For: \(uniqueClientIP())\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
         let refused = try await stranger.waitFor("UNAUTHORIZED")
         XCTAssertTrue(refused.hasPrefix("HTTP/1.1 401"))
 
