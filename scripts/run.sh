@@ -92,6 +92,8 @@ service_env() {
         gateway)
             # The seed's web origins plus a local web app on :3000/:5173.
             echo "CORS_ALLOWED_ORIGINS=https://aitrusttrade.ph,https://www.aitrusttrade.ph,https://admin.aitrusttrade.ph,http://localhost:3000,http://localhost:5173"
+            # Prometheus text at http://127.0.0.1:9080/metrics, not on :8080.
+            echo "GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9080}"
             ;;
         auth-service)
             # OAuth providers point at the local stand-in (standins on :4010).
@@ -229,6 +231,8 @@ for entry in "${SERVICES[@]}"; do
     fi
     log=$logs/$name.log
     mapfile -t extra < <(service_env "$name")
+    # Services are reached through the gateway: the client's address is its X-Client-IP.
+    case "$name" in gateway|standins) ;; *) extra+=("TRUST_PROXY=true") ;; esac
     printf '=== %s started %s (port %s)\n' "$name" "$(date -Is)" "$port" >"$log"
     env PORT="$port" DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" "${extra[@]}" \
         "$exe" </dev/null >>"$log" 2>&1 &

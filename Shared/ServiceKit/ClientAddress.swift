@@ -1,13 +1,22 @@
 import Hummingbird
 
-/// The address a request came from: the first `X-Forwarded-For` hop when we
-/// sit behind our own gateway, the socket's peer otherwise.
+/// The address a request came from. Behind our gateway (`TRUST_PROXY=true`)
+/// that is the gateway's `X-Client-IP`, which the gateway decides (the
+/// socket's peer, or the rightmost hop our own proxies vouch for) and never
+/// takes from a client; `X-Forwarded-For`'s leftmost entry is whatever the
+/// client wrote and is never believed. Otherwise, the socket's peer.
 public enum ClientAddress {
     public static func of<Context: ServiceRequestContext>(_ request: Request, context: Context, trustProxy: Bool) -> String? {
-        if trustProxy, let forwarded = request.headers[.forwardedFor],
-           let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty, first.count <= 64 {
-            return first
+        if trustProxy, let address = request.headers[.clientIP], isPlausibleAddress(address) {
+            return address
         }
         return context.remoteAddress?.ipAddress
+    }
+
+    /// An IPv4 or IPv6 address's characters, not anything longer: the
+    /// value ends up in logs and rows.
+    static func isPlausibleAddress(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 45
+            && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) || $0 == 0x2E || $0 == 0x3A }
     }
 }

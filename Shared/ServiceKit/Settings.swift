@@ -68,7 +68,8 @@ public struct CommonConfig: Sendable {
     public var jwtAudience: String
     /// Shared secret for service-to-service credentials (`/internal/...`).
     public var internalSecret: String
-    /// Trust `X-Forwarded-For` (only behind our gateway).
+    /// Take the client's address from the gateway's `X-Client-IP` (only
+    /// when nothing but our gateway can reach the service).
     public var trustProxy: Bool
     /// Queue workers: how long a job's lock lasts without renewal (a worker
     /// that died holds its jobs this long), and how often stalled jobs are
@@ -88,7 +89,7 @@ public struct CommonConfig: Sendable {
         self.jwtIssuer = settings.string("JWT_ISSUER", default: "https://api.trusttrade.ph")
         self.jwtAudience = settings.string("JWT_AUDIENCE", default: "trusttrade-api")
         self.internalSecret = settings.string("INTERNAL_SERVICE_SECRET", default: "dev-internal-secret-change-me")
-        self.trustProxy = try settings.bool("TRUST_PROXY", default: true)
+        self.trustProxy = try settings.bool("TRUST_PROXY", default: false)
         self.queueLockDurationMs = try settings.int("QUEUE_LOCK_DURATION_MS", default: 30_000)
         self.queueStalledIntervalMs = try settings.int("QUEUE_STALLED_INTERVAL_MS", default: 30_000)
         guard queueLockDurationMs >= 1_000 else { throw ConfigurationError(key: "QUEUE_LOCK_DURATION_MS", message: "must be at least 1000") }

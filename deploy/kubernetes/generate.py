@@ -14,7 +14,8 @@ import sys
 
 # name, port, cpu request, memory request, memory limit, min, max replicas, extra env
 SERVICES = [
-    ("gateway", 8080, "250m", "128Mi", "512Mi", 2, 10, {}),
+    # /metrics listens on its own port, scraped from inside the cluster only.
+    ("gateway", 8080, "250m", "128Mi", "512Mi", 2, 10, {"GATEWAY_METRICS_HOST": "0.0.0.0", "GATEWAY_METRICS_PORT": "9080"}),
     ("auth-service", 3001, "100m", "128Mi", "512Mi", 2, 6, {}),
     ("core-service", 3000, "250m", "256Mi", "1Gi", 2, 10, {"AUTH_BASE_URL": "http://auth-service:3001", "FILE_BASE_URL": "http://file-service:3004"}),
     ("payment-service", 3002, "100m", "128Mi", "512Mi", 2, 6, {"CORE_BASE_URL": "http://core-service:3000"}),
@@ -30,7 +31,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def service_yaml(name, port, cpu, memory, memory_limit, low, high, env):
     extra = "".join(f"            - name: {k}\n              value: \"{v}\"\n" for k, v in sorted(env.items()))
     gateway_env = ""
+    metrics_port = ""
     if name == "gateway":
+        metrics_port = "            - {name: metrics, containerPort: 9080}\n"
         gateway_env = "".join(
             f"            - name: GATEWAY_UPSTREAM_{s.split('-')[0].upper()}\n              value: \"http://{s}:{p}\"\n"
             for s, p, *_ in SERVICES if s != "gateway")
@@ -58,7 +61,7 @@ spec:
           image: trusttrade/{name}:latest
           ports:
             - {{name: http, containerPort: {port}}}
-          env:
+{metrics_port}          env:
             - name: PORT
               value: "{port}"
 {extra}{gateway_env}          envFrom:
@@ -128,6 +131,10 @@ data:
   PAYMONGO_BASE_URL: https://api.paymongo.com
   PLATFORM_FEE_BPS: "1000"
   PLATFORM_FEE_MIN_CENTAVOS: "2000"
+  # Services sit behind the gateway: the client's address is its X-Client-IP.
+  TRUST_PROXY: "true"
+  # The gateway believes X-Forwarded-For only from these (your load balancer's ranges).
+  GATEWAY_TRUSTED_PROXIES: ""
 ---
 # An example only: real values come from your secret store.
 apiVersion: v1
