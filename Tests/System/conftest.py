@@ -64,6 +64,10 @@ class Service:
         full_env = dict(os.environ)
         full_env.update(env)
         full_env["PORT"] = str(self.port)
+        if name == "gateway":
+            # Its /metrics listener, on a port of its own (several gateways run at once).
+            self.metrics_port = int(full_env.get("GATEWAY_METRICS_PORT") or free_port())
+            full_env["GATEWAY_METRICS_PORT"] = str(self.metrics_port)
         self.log_path = log_dir / f"{name}-{self.port}.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([str(BIN / name)], env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
