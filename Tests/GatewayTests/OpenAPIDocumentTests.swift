@@ -31,9 +31,9 @@ final class OpenAPIDocumentTests: XCTestCase {
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: doc.json) as? [String: Any])
         let paths = try XCTUnwrap(json["paths"] as? [String: [String: [String: Any]]])
         let create = try XCTUnwrap(paths["/v1/bookings"]?["post"]?["responses"] as? [String: Any])
-        XCTAssertEqual(Set(create.keys), ["201", "401", "413", "429", "502", "503", "504"], "signed in, with a body")
+        XCTAssertEqual(Set(create.keys), ["201", "401", "408", "413", "429", "431", "502", "503", "504"], "signed in, with a body")
         let categories = try XCTUnwrap(paths["/v1/categories"]?["get"]?["responses"] as? [String: Any])
-        XCTAssertEqual(Set(categories.keys), ["200", "429", "502", "503", "504"], "public, no body: no 401 or 413")
+        XCTAssertEqual(Set(categories.keys), ["200", "429", "431", "502", "503", "504"], "public, no body: no 401, 408 or 413")
         let schemas = try XCTUnwrap((json["components"] as? [String: Any])?["schemas"] as? [String: Any])
         XCTAssertEqual(Set(schemas.keys), ["Meta", "Booking"])
     }

@@ -15,7 +15,7 @@ import sys
 
 FOLDER = pathlib.Path(__file__).resolve().parents[2] / "Services" / "Gateway" / "Sources" / "OpenAPI"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-GATEWAY_RESPONSES = {"429": "TooManyRequests", "502": "BadGateway", "503": "ServiceUnavailable", "504": "GatewayTimeout"}
+GATEWAY_RESPONSES = {"431": "HeadersTooLarge", "429": "TooManyRequests", "502": "BadGateway", "503": "ServiceUnavailable", "504": "GatewayTimeout"}
 
 
 def assemble(folder=FOLDER):
@@ -49,6 +49,7 @@ def assemble(folder=FOLDER):
                 extra["401"] = "Unauthorized"
             if "requestBody" in op:
                 extra["413"] = "PayloadTooLarge"
+                extra["408"] = "RequestTimeout"
             for status, name in extra.items():
                 responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
     return doc

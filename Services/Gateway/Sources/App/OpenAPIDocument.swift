@@ -27,8 +27,9 @@ public struct OpenAPIDocument: Sendable {
     public let operationCount: Int
 
     static let methods = ["get", "put", "post", "delete", "patch", "head", "options"]
-    /// Gateway answers any operation can get (rate limit, upstream down or slow).
-    static let gatewayResponses = ["429": "TooManyRequests", "502": "BadGateway", "503": "ServiceUnavailable", "504": "GatewayTimeout"]
+    /// Gateway answers any operation can get (head too large, rate limit,
+    /// upstream down or slow).
+    static let gatewayResponses = ["431": "HeadersTooLarge", "429": "TooManyRequests", "502": "BadGateway", "503": "ServiceUnavailable", "504": "GatewayTimeout"]
 
     public static func bundled() throws -> OpenAPIDocument {
         guard let folder = Bundle.module.url(forResource: "OpenAPI", withExtension: nil) else { throw Failure.missing("the OpenAPI folder") }
@@ -73,7 +74,11 @@ public struct OpenAPIDocument: Sendable {
                 var extra = gatewayResponses
                 let security = operation["security"] as? [Any]
                 if security.map({ !$0.isEmpty }) ?? signedInByDefault { extra["401"] = "Unauthorized" }
-                if operation["requestBody"] != nil { extra["413"] = "PayloadTooLarge" }
+                if operation["requestBody"] != nil {
+                    extra["413"] = "PayloadTooLarge"
+                    // The body stopped arriving.
+                    extra["408"] = "RequestTimeout"
+                }
                 for (status, name) in extra where responses[status] == nil {
                     responses[status] = ["$ref": "#/components/responses/\(name)"]
                 }
