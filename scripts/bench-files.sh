@@ -41,7 +41,7 @@ env "${common[@]}" PORT="$file_port" AUTH_JWKS_URL="$jwks" CLAMD_PORT="$clamd_po
     "$bin/file-service" >"$tmp/file.log" 2>&1 & file_pid=$!; pids+=($file_pid)
 wait_http "http://127.0.0.1:$file_port/health"
 env REDIS_URL="$REDIS_URL" LOG_LEVEL=warning PORT="$gateway_port" AUTH_JWKS_URL="$jwks" GATEWAY_UPSTREAM_AUTH="http://127.0.0.1:$auth_port" \
-    GATEWAY_UPSTREAM_FILE="http://127.0.0.1:$file_port" "$bin/gateway" >"$tmp/gateway.log" 2>&1 & pids+=($!)
+    GATEWAY_UPSTREAM_FILE="http://127.0.0.1:$file_port" GATEWAY_METRICS_PORT="$(free_port)" "$bin/gateway" >"$tmp/gateway.log" 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$gateway_port/health"
 
 python3 - "$gateway_port" "$file_pid" <<'PY'

@@ -94,7 +94,7 @@ wait_http "http://127.0.0.1:$nginx_port/health"
 env PORT="$gateway_port" LOG_LEVEL=warning REDIS_URL="redis://127.0.0.1:$redis_port/0" \
     AUTH_JWKS_URL="http://127.0.0.1:$upstream_port/v1/auth/.well-known/jwks.json" \
     GATEWAY_UPSTREAM_CORE="http://127.0.0.1:$upstream_port" \
-    GATEWAY_RATE_LIMIT_GENERAL=1000000000 \
+    GATEWAY_RATE_LIMIT_GENERAL=1000000000 GATEWAY_METRICS_PORT="$(free_port)" \
     "$bin/gateway" >"$tmp/gateway.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$gateway_port/health"
