@@ -489,26 +489,26 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         responseEnded(exchange)
     }
 
+    /// The answer's last part. The bookkeeping comes first: writing the end
+    /// makes the pipelining handler hand over the next request at once, from
+    /// inside this write, and that request must find the connection ready.
     private func responseEnded(_ exchange: Exchange) {
-        let closing = closeAfterResponse
-        let promise: EventLoopPromise<Void>? = closing ? context.eventLoop.makePromise() : nil
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
-        clientNeedsFlush = false
         core.record(exchange)
-        if closing, let promise {
+        clientNeedsFlush = false
+        self.exchange = nil
+        if closeAfterResponse {
             let channel = context.channel
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            self.exchange = nil
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }
             return
         }
         if exchange.state.requestEnded {
-            cycleComplete()
+            headGuard.exchangeFinished()
         } else {
             // Drop the rest of the request body, then take the next request.
             discardingUntilEnd = true
-            self.exchange = nil
-            resumeReads()
         }
+        resumeReads()
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     private func cycleComplete() {
