@@ -427,6 +427,15 @@ class Gateway:
         except OSError:
             return ""
 
+    def exit_reason(self):
+        """The crash message in the log (Swift's `Fatal error: ...` line), or its tail."""
+        try:
+            text = self.log_path.read_text()
+        except OSError:
+            return ""
+        fatal = [line for line in text.splitlines() if "Fatal error" in line or "Program crashed" in line]
+        return " | ".join(fatal[:3]) if fatal else text[-800:]
+
     def wait_healthy(self, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -558,8 +567,10 @@ def parse_responses(data, head_flags=()):
 class RawClient:
     """One TCP connection, bytes in and out."""
 
-    def __init__(self, port, timeout=5.0, host="127.0.0.1"):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, timeout=5.0, host="127.0.0.1", source=None):
+        """`source`: the local address to connect from (any 127.x.y.z is this host)."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
         self.buf = b""

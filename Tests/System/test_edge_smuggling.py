@@ -61,7 +61,7 @@ def gateway(recorder, redis_url, log_dir):
         raise
     yield gw
     rc = gw.stop()
-    assert rc == 0, f"gateway exited with {rc}: {gw.log_tail()}"
+    assert rc == 0, f"gateway exited with {rc} on SIGTERM: {gw.exit_reason()}"
 
 
 # -- building raw requests ---------------------------------------------------------
