@@ -434,7 +434,8 @@ def test_behind_trusted_proxies_a_forged_prefix_does_not_change_the_rate_limit_k
 # -- operational endpoints ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("request_line", [b"GET /metrics", b"HEAD /metrics", b"GET /metrics?x=1", b"GET /metrics/"])
+@pytest.mark.parametrize("request_line", [b"GET /metrics", b"HEAD /metrics", b"GET /metrics?x=1", b"GET /metrics/"],
+                         ids=["get", "head", "get-with-query", "get-trailing-slash"])
 def test_metrics_are_not_on_the_public_port(request_line, gateway, recorder):
     recorder.reset()
     head = request_line.startswith(b"HEAD")
