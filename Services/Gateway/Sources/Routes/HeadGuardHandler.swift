@@ -113,21 +113,33 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     private struct Status { let code: Int; let reason: String }
 
     private func refuse(_ status: Status, _ code: ErrorCode, _ message: String) {
+        // Mid-exchange a raw answer would interleave with the proxied one.
+        guard !busy else {
+            refused = true
+            context?.close(promise: nil)
+            return
+        }
+        answerAndClose(status, code, message, requestId: ProxyHandler.newRequestId())
+    }
+
+    /// Writes a whole error answer as bytes, past the HTTP encoder, and
+    /// closes. For what the encoder would spoil: it drops every body of an
+    /// answer to `CONNECT`, as if the tunnel had been granted.
+    func refuseConnect(requestId: String) {
+        answerAndClose(.init(code: 405, reason: "Method Not Allowed"), .methodNotAllowed, "CONNECT is not allowed", requestId: requestId)
+    }
+
+    private func answerAndClose(_ status: Status, _ code: ErrorCode, _ message: String, requestId: String) {
         refused = true
         timer?.cancel()
         timer = nil
         guard let context else { return }
-        // Mid-exchange a raw answer would interleave with the proxied one.
-        guard !busy else {
-            context.close(promise: nil)
-            return
-        }
         let envelope = ErrorEnvelope(error: ErrorBody(code: code, message: message, details: nil),
-                                     meta: ResponseMeta(requestId: ProxyHandler.newRequestId()))
+                                     meta: ResponseMeta(requestId: requestId))
         let body = (try? APIJSON.encoder().encode(envelope)) ?? Data()
         var bytes = context.channel.allocator.buffer(capacity: body.count + 160)
         bytes.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nContent-Type: application/json; charset=utf-8\r\n")
-        bytes.writeString("Content-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        bytes.writeString("Content-Length: \(body.count)\r\nX-Request-ID: \(requestId)\r\nConnection: close\r\n\r\n")
         bytes.writeBytes(body)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(bytes)).assumeIsolated().whenComplete { _ in channel.close(promise: nil) }

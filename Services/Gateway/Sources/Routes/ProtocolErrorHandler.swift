@@ -21,7 +21,10 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
             context.fireErrorCaught(error)
             return
         }
-        if !responseUnterminated {
+        // A connection that ended mid-head (the client left, or a graceful
+        // shutdown closed it) has nobody to answer: writing then would also
+        // trip the pipelining handler's quiescing check.
+        if !responseUnterminated, context.channel.isActive, !Self.isEndOfInput(parserError) {
             let (status, code, message) = Self.answer(for: parserError)
             let envelope = ErrorEnvelope(error: ErrorBody(code: code, message: message, details: nil),
                                          meta: ResponseMeta(requestId: ProxyHandler.newRequestId()))
@@ -34,6 +37,11 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
         // The decoder closes the connection once this returns.
         context.fireErrorCaught(error)
+    }
+
+    static func isEndOfInput(_ error: HTTPParserError) -> Bool {
+        if case .invalidEOFState = error { return true }
+        return false
     }
 
     static func answer(for error: HTTPParserError) -> (HTTPResponseStatus, ErrorCode, String) {

@@ -176,6 +176,13 @@ final class ProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                  maxBody: core.config.bodyLimits[.general] ?? (1 << 20)))
         self.exchange = exchange
         if case .failure(let refusal) = framing {
+            if head.method == .CONNECT {
+                exchange.status = 405
+                core.record(exchange)
+                self.exchange = nil
+                headGuard.refuseConnect(requestId: requestId)
+                return
+            }
             // Where this request's body ends is not something we will guess.
             closeAfterResponse = true
             let status: HTTPResponse.Status = switch refusal.kind {
@@ -684,7 +691,10 @@ extension ProxyHandler: UpstreamExchangeDelegate {
         if exchange.connectionWasReused { tried.removeAll { $0 === instance } }
         let group = exchange.route.flatMap { core.registry.groups[$0.service] }
         let alternative = group?.instances.contains { candidate in candidate.isHealthy && !tried.contains { $0 === candidate } } ?? false
-        switch exchange.state.upstreamLost(canReplay: exchange.replay != nil && alternative) {
+        // A reply that broke the protocol is the instance's fault, not the
+        // connection's: asking again would only repeat it.
+        let brokenReply = error is HTTPParserError
+        switch exchange.state.upstreamLost(canReplay: exchange.replay != nil && alternative && !brokenReply) {
         case .retry:
             exchange.tried = tried
             core.logger.warning("upstream closed the connection before replying; trying again",
