@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """`make test` checks what users deploy with, offline:
-  - deploy/kubernetes/base matches its generator (generate.py --check);
+  - every file generated from deploy/services.json (Dockerfile, docker-compose.yml,
+    deploy/kubernetes/base, deploy/config/*.env.example) is up to date, and the
+    Swift code's ports and defaults agree with it (deploy/generate.py --check);
   - every base resource and both overlays, rendered (kustomize's
     resources + namespace + images + JSON 6902 patches, as used here), pass
     kubernetes-validate (Kubernetes 1.30 schemas, strict);
@@ -98,7 +100,10 @@ def check_dockerfile():
 
 
 def main():
-    subprocess.run([sys.executable, os.path.join(K8S, "generate.py"), "--check"], check=True)
+    generated = subprocess.run([sys.executable, os.path.join(ROOT, "deploy", "generate.py"), "--check"])
+    if generated.returncode != 0:
+        sys.exit("deploy/services.json: generated files are stale or the code disagrees (above); "
+                 "run python3 deploy/generate.py")
     base = [os.path.join(K8S, "base", f) for f in sorted(os.listdir(os.path.join(K8S, "base"))) if f != "kustomization.yaml"]
     n = sum(validate(load(f), f) for f in base)
     print(f"kubernetes: {n} base resources valid against {VERSION}")
