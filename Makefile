@@ -56,5 +56,5 @@ deps: ## Install missing system packages
 	@bash scripts/install-deps.sh
 
 clean: ## Remove build output and local data
-	@if [ -d .data ]; then bash scripts/services.sh stop .data || true; fi
+	@if [ -d .data ]; then bash scripts/clamd.sh stop .data/clamd || true; bash scripts/services.sh clean .data || true; fi
 	rm -rf .build .data

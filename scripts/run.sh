@@ -30,18 +30,9 @@ case "$CONFIG" in
     *) echo "run: CONFIG must be debug or release, got $CONFIG" >&2; exit 2 ;;
 esac
 
-# name port, in start order (the gateway last). Executables that are not
-# built yet are skipped.
-SERVICES=(
-    "standins 4010"
-    "auth-service 3001"
-    "core-service 3000"
-    "payment-service 3002"
-    "ai-service 5000"
-    "notification-service 3003"
-    "file-service 3004"
-    "gateway 8080"
-)
+# The services, their ports and their environment come from deploy/services.json
+# (in its order: the stand-ins first, the gateway last), read below through
+# `deploy/generate.py --run-plan`. Executables that are not built yet are skipped.
 
 # A development service account for the FCM stand-in: a fresh RSA key in
 # .data/, the same file for the stand-in (to check signatures) and the
@@ -61,56 +52,6 @@ PY
         rm -f "$root/.data/fcm-key.pem"
     fi
     echo "$file"
-}
-
-# Per-service environment on top of DATABASE_URL, REDIS_URL and PORT.
-service_env() {
-    case "$1" in
-        standins)
-            echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
-            # PayMongo's webhooks go to the gateway, signed with the dev secret
-            # the payment service checks (PAYMONGO_WEBHOOK_SECRET there too).
-            echo "PAYMONGO_WEBHOOK_URL=http://127.0.0.1:8080/v1/payments/webhook"
-            echo "PAYMONGO_WEBHOOK_SECRET=whsk_trusttrade_dev"
-            ;;
-        payment-service)
-            # PayMongo is the stand-in: checkout pages at http://127.0.0.1:4010/paymongo/checkout/<intent>
-            echo "PAYMONGO_BASE_URL=http://127.0.0.1:4010/paymongo"
-            echo "PAYMONGO_SECRET_KEY=sk_test_trusttrade_dev"
-            echo "PAYMONGO_WEBHOOK_SECRET=whsk_trusttrade_dev"
-            ;;
-        file-service)
-            # Files on disk under .data/files; clamd (our EICAR-only signatures) on CLAMD_PORT.
-            echo "FILE_STORAGE_PATH=$root/.data/files"
-            echo "CLAMD_PORT=$clamd_port"
-            echo "FILE_PUBLIC_BASE_URL=http://localhost:8080"
-            ;;
-        notification-service)
-            # Providers point at the stand-ins; the dev mailbox is http://127.0.0.1:4010/mailbox
-            echo "FCM_SERVICE_ACCOUNT_FILE=$(dev_service_account)"
-            ;;
-        gateway)
-            # The seed's web origins plus a local web app on :3000/:5173.
-            echo "CORS_ALLOWED_ORIGINS=https://aitrusttrade.ph,https://www.aitrusttrade.ph,https://admin.aitrusttrade.ph,http://localhost:3000,http://localhost:5173"
-            # Prometheus text at http://127.0.0.1:9080/metrics, not on :8080.
-            echo "GATEWAY_METRICS_PORT=${GATEWAY_METRICS_PORT:-9080}"
-            ;;
-        auth-service)
-            # OAuth providers point at the local stand-in (standins on :4010).
-            # These equal the code's defaults; set here to document them.
-            echo "OAUTH_REDIRECT_BASE_URL=http://127.0.0.1:8080"
-            echo "GOOGLE_AUTHORIZE_URL=http://127.0.0.1:4010/oauth/google/authorize"
-            echo "GOOGLE_TOKEN_URL=http://127.0.0.1:4010/oauth/google/token"
-            echo "GOOGLE_USERINFO_URL=http://127.0.0.1:4010/oauth/google/userinfo"
-            echo "GOOGLE_CLIENT_ID=trusttrade-dev"
-            echo "GOOGLE_CLIENT_SECRET=dev-google-secret"
-            echo "FACEBOOK_AUTHORIZE_URL=http://127.0.0.1:4010/oauth/facebook/authorize"
-            echo "FACEBOOK_TOKEN_URL=http://127.0.0.1:4010/oauth/facebook/token"
-            echo "FACEBOOK_USERINFO_URL=http://127.0.0.1:4010/oauth/facebook/userinfo"
-            echo "FACEBOOK_CLIENT_ID=trusttrade-dev"
-            echo "FACEBOOK_CLIENT_SECRET=dev-facebook-secret"
-            ;;
-    esac
 }
 
 say() { echo "run: $*"; }
@@ -218,9 +159,17 @@ bash scripts/clamd.sh stop "$data/clamd" || true
 clamd_port=$(next_free_port "${CLAMD_PORT:-3310}")
 bash scripts/clamd.sh start "$data/clamd" "$clamd_port"
 
+# One line per service: name, port, then KEY=VALUE for its environment, tab-separated.
+mapfile -t plan < <(python3 "$root/deploy/generate.py" --run-plan data="$data" clamd_port="$clamd_port" \
+    fcm_service_account="$(dev_service_account)" metrics_port="${GATEWAY_METRICS_PORT:-9080}")
+[ "${#plan[@]}" -gt 0 ] || { echo "run: no services in deploy/services.json" >&2; exit 1; }
+
 rows=()
-for entry in "${SERVICES[@]}"; do
-    read -r name port <<<"$entry"
+for entry in "${plan[@]}"; do
+    IFS=$'\t' read -r -a fields <<<"$entry"
+    name=${fields[0]}
+    port=${fields[1]}
+    extra=("${fields[@]:2}")
     exe=$bin/$name
     if [ ! -x "$exe" ]; then
         continue
@@ -230,9 +179,6 @@ for entry in "${SERVICES[@]}"; do
         exit 1
     fi
     log=$logs/$name.log
-    mapfile -t extra < <(service_env "$name")
-    # Services are reached through the gateway: the client's address is its X-Client-IP.
-    case "$name" in gateway|standins) ;; *) extra+=("TRUST_PROXY=true") ;; esac
     printf '=== %s started %s (port %s)\n' "$name" "$(date -Is)" "$port" >"$log"
     env PORT="$port" DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL" "${extra[@]}" \
         "$exe" </dev/null >>"$log" 2>&1 &

@@ -5,15 +5,25 @@
 #   scripts/services.sh stop   <datadir> [<pgport> <redisport>]
 #   scripts/services.sh status <datadir>
 #   scripts/services.sh env    <datadir> <pgport> <redisport>
+#   scripts/services.sh clean  <datadir>
 #
 # start   initdb (trust auth, 127.0.0.1 only) on first use, start postgres and
 #         redis-server, wait until both answer, ensure role/database
 #         `trusttrade` (password `trusttrade`, SUPERUSER). Already running: fine.
 # stop    pg_ctl stop -m fast, redis-cli shutdown nosave. Not running: fine.
 # env     print `export DATABASE_URL=...` and `export REDIS_URL=...`.
+# clean   stop, then remove the cluster, Redis' folder and ports.env (also a
+#         cluster kept outside <datadir>, below).
 #
 # Layout: <datadir>/pg/data (cluster), <datadir>/pg (socket dir, postgres.log),
 #         <datadir>/redis (redis.pid, redis.log), <datadir>/ports.env.
+#
+# <datadir> may be anywhere. As root, when the cluster owner cannot reach it
+# (a checkout under a private home such as /root, or any 0700 parent),
+# <datadir>/pg becomes a symlink to /var/lib/trusttrade/pg-<hash of <datadir>>,
+# the owner's folder (mode 0700), one per data folder, kept between runs like
+# <datadir>; `clean` removes it. When the socket path would be too long for a
+# Unix socket, PostgreSQL listens on 127.0.0.1 only (which is all we use).
 #
 # Environment:
 #   SERVICES_MODE=test  start postgres with fsync/synchronous_commit off (fast,
@@ -28,7 +38,7 @@ die() { echo "services: $*" >&2; exit 1; }
 log() { echo "services: $*"; }
 
 usage() {
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -38,7 +48,10 @@ datadir=$(realpath -m "$2")
 pgport=${3:-}
 redisport=${4:-}
 
-pgroot=$datadir/pg
+pglink=$datadir/pg
+pgroot=$pglink
+# A cluster kept outside <datadir> (see above): postgres gets the real path.
+[ -L "$pglink" ] && pgroot=$(readlink -f "$pglink")
 pgdata=$pgroot/data
 redisdir=$datadir/redis
 redispid=$redisdir/redis.pid
@@ -111,13 +124,57 @@ redis_ping() {
     [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
 }
 
+# Where the cluster lives when the owner cannot reach <datadir>: one folder
+# per data folder, under a root-owned parent (nobody else can plant it).
+OUTSIDE_PARENT=/var/lib/trusttrade
+outside_dir() {
+    echo "$OUTSIDE_PARENT/pg-$(printf '%s' "$datadir" | sha256sum | cut -c1-16)"
+}
+
+# As root: can the cluster owner create and enter a folder in <datadir>?
+owner_reaches_datadir() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    local probe ok=1
+    probe=$(mktemp -d "$datadir/.pg-probe.XXXXXX")
+    chown "$PGUSER_OS": "$probe"
+    as_pg test -x "$probe" -a -w "$probe" && ok=0
+    rm -rf "$probe"
+    return "$ok"
+}
+
+# <datadir>/pg → outside_dir, the owner's own 0700 folder.
+use_outside_dir() {
+    local dir
+    dir=$(outside_dir)
+    # Keep the folder a moved checkout's link already points to.
+    case "$pgroot" in "$OUTSIDE_PARENT"/pg-*) [ -L "$pglink" ] && dir=$pgroot ;; esac
+    if [ -d "$pglink" ] && [ ! -L "$pglink" ]; then
+        rmdir "$pglink" 2>/dev/null ||
+            die "user $PGUSER_OS cannot reach $pglink (a parent folder is private); move that folder away and run again"
+    fi
+    mkdir -p "$OUTSIDE_PARENT"
+    chmod 0755 "$OUTSIDE_PARENT"
+    mkdir -p -m 0700 "$dir"
+    chown "$PGUSER_OS": "$dir"
+    chmod 0700 "$dir"
+    if [ ! -L "$pglink" ]; then
+        log "user $PGUSER_OS cannot reach $datadir: the cluster lives in $dir ($pglink points there)"
+    fi
+    ln -sfn "$dir" "$pglink"
+    pgroot=$dir
+    pgdata=$pgroot/data
+}
+
 start_pg() {
+    if [ "$(id -u)" -eq 0 ] && { [ -L "$pglink" ] || ! owner_reaches_datadir; }; then
+        use_outside_dir
+    fi
     mkdir -p "$pgroot"
     if [ "$(id -u)" -eq 0 ]; then
         chown "$PGUSER_OS": "$pgroot"
         [ -d "$pgdata" ] && chown -R "$PGUSER_OS": "$pgdata"
         as_pg test -x "$pgroot" -a -w "$pgroot" ||
-            die "user $PGUSER_OS cannot reach $pgroot (a parent folder is not world-searchable); use a data dir under /tmp or chmod o+x the parents"
+            die "user $PGUSER_OS cannot reach $pgroot"
     fi
 
     if [ ! -f "$pgdata/PG_VERSION" ]; then
@@ -139,7 +196,10 @@ start_pg() {
     fi
 
     if ! pg_running; then
-        local opts="-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgroot -c max_connections=300"
+        # A Unix socket path has at most 107 bytes; past that, TCP only.
+        local sockets=$pgroot
+        [ $((${#pgroot} + 20)) -le 107 ] || sockets="''"
+        local opts="-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$sockets -c max_connections=300"
         if [ "${SERVICES_MODE:-}" = test ]; then
             opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         fi
@@ -248,6 +308,18 @@ case "$cmd" in
         PGUSER_OS=$(pg_os_user)
         stop_redis
         stop_pg
+        ;;
+    clean)
+        PGBIN=$(find_pgbin)
+        PGUSER_OS=$(pg_os_user)
+        stop_redis
+        stop_pg
+        if [ -L "$pglink" ]; then
+            # Only ever a folder this script made.
+            case "$pgroot" in "$OUTSIDE_PARENT"/pg-*) rm -rf "$pgroot" ;; esac
+        fi
+        rm -rf "$pglink" "$redisdir" "$portsfile"
+        log "removed the PostgreSQL and Redis data of $datadir"
         ;;
     status)
         PGBIN=$(find_pgbin)

@@ -58,7 +58,7 @@ cleanup() {
     if [ "$cleaned" = no ]; then
         cleaned=yes
         echo "== test: stopping PostgreSQL and Redis, removing $tmp"
-        bash "$root/scripts/services.sh" stop "$tmp" "$PG_PORT" "$REDIS_PORT" || true
+        bash "$root/scripts/services.sh" clean "$tmp" "$PG_PORT" "$REDIS_PORT" || true
         bash "$root/scripts/clamd.sh" stop "$tmp/clamd" || true
         [ -n "${moto_pid:-}" ] && kill "$moto_pid" 2>/dev/null || true
         rm -rf "$tmp"
