@@ -17,11 +17,19 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var scanner: HeadScanner
     private let headTimeout: TimeAmount
     private let idleTimeout: TimeAmount
-    private var timer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     /// An exchange is under way (from its head until its answer ended).
     private var busy = false
     private var refused = false
+    /// When the current wait (for a head, or idle) runs out, and whether
+    /// that earns the client a 408 (a head was begun) or just a close.
+    private var deadline: NIODeadline?
+    private var answerOnExpiry = false
+    /// One timer at most, and never set further out than a head's time: on
+    /// a busy keep-alive connection the deadlines move with every request,
+    /// and moving a deadline must not cost a timer of its own.
+    private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
 
     init(limits: HeadScanner.Limits, headTimeout: Duration, idleTimeout: Duration) {
         self.scanner = HeadScanner(limits: limits)
@@ -32,22 +40,24 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         // A new connection has the head's time to send one, not the idle time.
-        if context.channel.isActive { arm(headTimeout, answer: true) }
+        if context.channel.isActive { expect(headTimeout, answer: true) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(headTimeout, answer: true)
+        expect(headTimeout, answer: true)
         context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
+        timer = nil
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
         context.fireChannelInactive()
     }
 
@@ -59,7 +69,7 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .ok:
             break
         case .headStarted:
-            if !busy { arm(headTimeout, answer: true) }
+            if !busy { expect(headTimeout, answer: true) }
         case .headTooLarge:
             refuse(.init(code: 431, reason: "Request Header Fields Too Large"), ErrorCode.headersTooLarge,
                    "The request head is larger than this gateway accepts")
@@ -77,8 +87,7 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A head was decoded: the exchange's own timers take over.
     func exchangeStarted() {
         busy = true
-        timer?.cancel()
-        timer = nil
+        deadline = nil
     }
 
     /// The decoder delivered the request's end: bytes from the next read on
@@ -88,25 +97,43 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The answer is out and the connection stays: the next head, or idle.
     func exchangeFinished() {
         busy = false
-        if scanner.isInHead { arm(headTimeout, answer: true) } else { arm(idleTimeout, answer: false) }
+        if scanner.isInHead { expect(headTimeout, answer: true) } else { expect(idleTimeout, answer: false) }
     }
 
     // MARK: timers and refusals
 
-    private func arm(_ after: TimeAmount, answer: Bool) {
+    private func expect(_ after: TimeAmount, answer: Bool) {
+        let now = NIODeadline.now()
+        let due = now + after
+        deadline = due
+        answerOnExpiry = answer
+        let wake = min(due, now + headTimeout)
+        // A wake-up at or before this one is pending: it will look again.
+        if let at = timerFiresAt, at <= wake { return }
+        schedule(at: wake)
+    }
+
+    private func schedule(at wake: NIODeadline) {
         timer?.cancel()
         guard let context else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: after) { [weak self] in
-            guard let self, !self.busy else { return }
-            if answer && !self.scanner.isAwaitingHead {
-                self.refuse(.init(code: 408, reason: "Request Timeout"), ErrorCode.requestTimeout,
-                            "The request head did not arrive in time")
-            } else if answer {
-                // A connection that never began a request: nothing to answer.
-                self.context?.close(promise: nil)
-            } else {
-                self.context?.close(promise: nil)
-            }
+        timerFiresAt = wake
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: wake) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerFiresAt = nil
+        guard let deadline, !busy, !refused else { return }
+        let now = NIODeadline.now()
+        guard now >= deadline else {
+            schedule(at: min(deadline, now + headTimeout))
+            return
+        }
+        if answerOnExpiry && !scanner.isAwaitingHead {
+            refuse(.init(code: 408, reason: "Request Timeout"), ErrorCode.requestTimeout, "The request head did not arrive in time")
+        } else {
+            // Idle, or a connection that never began a request: nothing to answer.
+            context?.close(promise: nil)
         }
     }
 
@@ -133,6 +160,7 @@ final class HeadGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
         refused = true
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
         guard let context else { return }
         let envelope = ErrorEnvelope(error: ErrorBody(code: code, message: message, details: nil),
                                      meta: ResponseMeta(requestId: requestId))
