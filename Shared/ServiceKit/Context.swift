@@ -11,6 +11,17 @@ public protocol ServiceRequestContext: RequestContext {
     var requestId: String { get set }
     var identity: Identity? { get set }
     var remoteAddress: SocketAddress? { get }
+    /// When the access token that proved `identity` expires. Only contexts
+    /// that need it keep it (core's: a chat socket closes then); the default
+    /// forgets it.
+    var accessTokenExpiresAt: Date? { get set }
+}
+
+extension ServiceRequestContext {
+    public var accessTokenExpiresAt: Date? {
+        get { nil }
+        set {}
+    }
 }
 
 extension ServiceRequestContext {

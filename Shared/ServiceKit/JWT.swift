@@ -114,21 +114,31 @@ public actor TokenVerifier {
 
     /// Signature, claims, then the session (when a session checker is set).
     public nonisolated func verify(_ token: String) async throws -> Identity {
-        let identity = try await verifyWithoutSession(token)
-        if let sessions, try await !sessions.isActive(sessionId: identity.sessionId) {
+        try await verifyToken(token).identity
+    }
+
+    /// `verify`, also telling until when the token is valid (a chat socket
+    /// closes then).
+    public nonisolated func verifyToken(_ token: String) async throws -> VerifiedToken {
+        let verified = try await verifiedWithoutSession(token)
+        if let sessions, try await !sessions.isActive(sessionId: verified.identity.sessionId) {
             throw APIError.unauthorized("Session has ended; sign in again", code: .sessionRevoked)
         }
-        return identity
+        return verified
     }
 
     /// Signature and claims only; the caller checks the session (the gateway
     /// does it in the same Redis round trip as the rate limit).
     public nonisolated func verifyWithoutSession(_ token: String) async throws -> Identity {
-        if let identity = verified.lookup(token, now: Date()) { return identity }
+        try await verifiedWithoutSession(token).identity
+    }
+
+    private nonisolated func verifiedWithoutSession(_ token: String) async throws -> VerifiedToken {
+        if let known = verified.lookup(token, now: Date()) { return known }
         return try await verifySignatureAndClaims(token)
     }
 
-    private func verifySignatureAndClaims(_ token: String) async throws -> Identity {
+    private func verifySignatureAndClaims(_ token: String) async throws -> VerifiedToken {
         let header = try Self.header(of: token)
         guard header.alg == "EdDSA" else { throw APIError.unauthorized("Token algorithm is not accepted", code: .tokenInvalid) }
         guard let kid = header.kid, !kid.isEmpty else { throw APIError.unauthorized("Token has no key id", code: .tokenInvalid) }
@@ -146,8 +156,18 @@ public actor TokenVerifier {
         guard claims.iss.value == issuer else { throw APIError.unauthorized("Token was issued by someone else", code: .tokenInvalid) }
         guard claims.aud.value.contains(audience) else { throw APIError.unauthorized("Token is meant for another audience", code: .tokenInvalid) }
         guard let identity = claims.identity else { throw APIError.unauthorized("Token subject is not valid", code: .tokenInvalid) }
-        verified.store(token, identity: identity, expiresAt: claims.exp.value)
-        return identity
+        let result = VerifiedToken(identity: identity, expiresAt: claims.exp.value)
+        verified.store(token, result)
+        return result
+    }
+
+    /// The token of an `Authorization: Bearer ...` header, or a 401.
+    public static func bearerToken(_ header: String) throws -> String {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("Use Authorization: Bearer <access token>", code: .tokenInvalid)
+        }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
     /// Loads keys now (at start, or after a rotation the caller knows of).
@@ -211,37 +231,44 @@ public actor TokenVerifier {
     }
 }
 
-/// Bounded memo of verified tokens → identity, until each token's `exp`.
-final class VerifiedTokenCache: Sendable {
-    private struct Entry {
-        let identity: Identity
-        let expiresAt: Date
-    }
+/// A token whose signature and claims checked out: who, and until when.
+public struct VerifiedToken: Sendable, Equatable {
+    public var identity: Identity
+    /// The token's `exp`.
+    public var expiresAt: Date
 
-    private let entries = Mutex<[String: Entry]>([:])
+    public init(identity: Identity, expiresAt: Date) {
+        self.identity = identity
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Bounded memo of verified tokens, until each token's `exp`.
+final class VerifiedTokenCache: Sendable {
+    private let entries = Mutex<[String: VerifiedToken]>([:])
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    func lookup(_ token: String, now: Date) -> Identity? {
+    func lookup(_ token: String, now: Date) -> VerifiedToken? {
         entries.withLock { entries in
             guard let entry = entries[token] else { return nil }
             if entry.expiresAt <= now {
                 entries[token] = nil
                 return nil
             }
-            return entry.identity
+            return entry
         }
     }
 
-    func store(_ token: String, identity: Identity, expiresAt: Date) {
+    func store(_ token: String, _ verified: VerifiedToken) {
         entries.withLock { entries in
             if entries.count >= capacity {
                 let now = Date()
                 entries = entries.filter { $0.value.expiresAt > now }
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             }
-            entries[token] = Entry(identity: identity, expiresAt: expiresAt)
+            entries[token] = verified
         }
     }
 
@@ -280,13 +307,11 @@ public struct AuthenticationMiddleware<Context: ServiceRequestContext>: RouterMi
             if required { throw APIError.unauthorized() }
             return try await next(request, context)
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError.unauthorized("Use Authorization: Bearer <access token>", code: .tokenInvalid)
-        }
         var context = context
-        let identity = try await verifier.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let verified = try await verifier.verifyToken(try TokenVerifier.bearerToken(header))
+        let identity = verified.identity
         context.identity = identity
+        context.accessTokenExpiresAt = verified.expiresAt
         context.logger[metadataKey: "userId"] = .string(identity.userId.uuidString.lowercased())
         return try await next(request, context)
     }

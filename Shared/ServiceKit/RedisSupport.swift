@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import Queue
@@ -43,6 +44,35 @@ public struct PeriodicTask: Service {
 /// session is alive (seed 4.2 "session"); logout deletes it.
 public enum SessionKeys {
     public static func key(_ sessionId: String) -> String { "session:\(sessionId.lowercased())" }
+}
+
+/// A session (or every session of a person) that just ended, announced on
+/// Redis pub/sub so what outlives a request (core's chat sockets) ends at
+/// once on every instance. Pub/sub can be missed (a reconnect): listeners
+/// still re-check `session:{sid}` now and then.
+public struct SessionRevocation: Codable, Sendable, Equatable {
+    public static let channel = "auth:revoked"
+
+    public var userId: String
+    /// Nil: every session of `userId` (password reset).
+    public var sessionId: String?
+
+    public init(userId: UUID, sessionId: UUID?) {
+        self.userId = userId.uuidString.lowercased()
+        self.sessionId = sessionId?.uuidString.lowercased()
+    }
+
+    public var payload: String { String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self) }
+
+    public init?(payload: String) {
+        guard let decoded = try? JSONDecoder().decode(Self.self, from: Data(payload.utf8)) else { return nil }
+        self = decoded
+    }
+
+    /// Whether a socket of this session of this person must close.
+    public func ends(userId: UUID, sessionId: String) -> Bool {
+        userId.uuidString.lowercased() == self.userId && (self.sessionId == nil || self.sessionId == sessionId.lowercased())
+    }
 }
 
 /// The session check every service runs on each authenticated request.

@@ -119,7 +119,7 @@ public struct AccountService: Sendable {
                     logger: caller.logger
                 )
             }
-            try await sessions.forget(sessionIds: [sid])
+            try await sessions.forget(sessionIds: [sid], of: identity.userId)
         }
     }
 
@@ -176,17 +176,17 @@ public struct AccountService: Sendable {
             throw APIError.badRequest("This reset link is invalid or has expired", code: .tokenInvalid)
         }
         let hash = try await hashPassword(request.password, checkingPolicyFor: nil)
-        let ended: [UUID]? = try await postgres.transaction(logger: caller.logger) { connection in
+        let ended: (userId: UUID, sessionIds: [UUID])? = try await postgres.transaction(logger: caller.logger) { connection in
             guard let userId = try await emailTokens.consume(request.token, purpose: .resetPassword, on: connection) else { return nil }
             try await users.setPassword(userId: userId, hash: hash, on: connection)
             // The reset link reached the inbox: the address is proven.
             try await users.markEmailVerified(userId: userId, on: connection)
-            return try await sessions.endAll(userId: userId, reason: "password_reset", on: connection)
+            return (userId, try await sessions.endAll(userId: userId, reason: "password_reset", on: connection))
         }
         guard let ended else {
             throw APIError.badRequest("This reset link is invalid or has expired", code: .tokenInvalid)
         }
-        try await sessions.forget(sessionIds: ended)
+        try await sessions.forgetAll(sessionIds: ended.sessionIds, of: ended.userId)
     }
 
     // MARK: Sessions and tokens

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceKit
 
 /// One-time tokens that arrive by email: verify an address, reset a password.
 public struct EmailTokenStore: Sendable {

@@ -95,8 +95,8 @@ public struct SessionStore: Sendable {
         switch result {
         case .rotated(let userId, let sessionId, _):
             try await markLive(sessionId: sessionId, userId: userId)
-        case .reused(_, let sessionId):
-            _ = try await redis.del(Self.redisKey(sessionId))
+        case .reused(let userId, let sessionId):
+            try await forget(sessionIds: [sessionId], of: userId)
         case .invalid, .expired:
             break
         }
@@ -118,7 +118,7 @@ public struct SessionStore: Sendable {
             return found
         }
         guard let (sessionId, userId) = found else { return nil }
-        _ = try await redis.del(Self.redisKey(sessionId))
+        try await forget(sessionIds: [sessionId], of: userId)
         return userId
     }
 
@@ -137,9 +137,26 @@ public struct SessionStore: Sendable {
         return ids
     }
 
-    public func forget(sessionIds: [UUID]) async throws {
+    /// Drops the live copies of ended sessions (every service then refuses
+    /// their tokens) and announces each on `auth:revoked`, so sockets that
+    /// outlive a request close now, on every instance.
+    public func forget(sessionIds: [UUID], of userId: UUID) async throws {
         guard !sessionIds.isEmpty else { return }
-        _ = try await redis.del(sessionIds.map(Self.redisKey))
+        try await drop(sessionIds, announcing: sessionIds.map { SessionRevocation(userId: userId, sessionId: $0) })
+    }
+
+    /// `forget` for every session of a person (password reset): one
+    /// announcement covers them all, also sockets of a session Redis lost.
+    public func forgetAll(sessionIds: [UUID], of userId: UUID) async throws {
+        try await drop(sessionIds, announcing: [SessionRevocation(userId: userId, sessionId: nil)])
+    }
+
+    /// One round trip: the keys go before the news, so a listener that
+    /// re-checks on the news finds them gone.
+    private func drop(_ sessionIds: [UUID], announcing revocations: [SessionRevocation]) async throws {
+        var commands: [[String]] = sessionIds.isEmpty ? [] : [["DEL"] + sessionIds.map(Self.redisKey)]
+        commands += revocations.map { ["PUBLISH", SessionRevocation.channel, $0.payload] }
+        _ = try await redis.pipeline(commands)
     }
 
     private func revoke(sessionId: UUID, reason: String, on connection: PostgresConnection) async throws {
