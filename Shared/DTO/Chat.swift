@@ -98,6 +98,18 @@ public struct ChatReadRequest: Codable, Sendable {
     public init(cursor: String? = nil) { self.cursor = cursor }
 }
 
+/// `POST /v1/chats/ticket`: opens one socket (`GET /v1/chats/live?ticket=`)
+/// until `expiresAt` (30 s), for clients that cannot send `Authorization`
+/// on a WebSocket (browsers).
+public struct ChatTicketDTO: Codable, Sendable, Equatable {
+    public var ticket: String
+    public var expiresAt: String
+    public init(ticket: String, expiresAt: String) {
+        self.ticket = ticket
+        self.expiresAt = expiresAt
+    }
+}
+
 /// What the chat WebSocket (`GET /v1/chats/live`) carries. Server → client:
 /// `message` (a new message in one of the caller's rooms) and `read` (the
 /// other side read up to `cursor`); client → server: `send` and `read`.

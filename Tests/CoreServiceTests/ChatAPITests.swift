@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSTesting
+import HummingbirdWebSocket
 import Redis
+import ServiceKit
 import TestSupport
 import TrustTradeDTO
 import XCTest
@@ -154,6 +156,159 @@ final class ChatAPITests: XCTestCase {
             _ = received
             let page = BookingAPITests.data(try await CoreHarness.call(client, .get, "/v1/chats/\(room)/messages", as: juan))
             XCTAssertEqual((page["messages"] as? [[String: Any]])?.compactMap { $0["content"] as? String }, ["Opo, 9 AM.", "Pwede po bukas ng 9?"])
+        }
+    }
+
+    /// A browser cannot set Authorization on a WebSocket: it buys a ticket
+    /// with its token, and the ticket opens one socket, once, within 30 s.
+    func testATicketOpensOneSocketOnceAndOnlyWhileItsSessionLives() async throws {
+        try await CoreHarness.run("chatticket", redisDB: 14, live: true) { signUp, client, _, logger in
+            let juan = try await signUp("Juan dela Cruz", "consumer")
+            let pedro = try await signUp("Pedro Penduko", "provider")
+            let providerId = try await CoreHarness.makeProvider(client, pedro)
+            let opened = try await CoreHarness.call(client, .post, "/v1/chats", as: juan, ["providerId": providerId])
+            let room = try XCTUnwrap(BookingAPITests.data(opened)["id"] as? String)
+
+            do { let r = try await CoreHarness.call(client, .post, "/v1/chats/ticket"); XCTAssertEqual(r.status, .unauthorized) }
+            func ticket(_ account: CoreHarness.Account) async throws -> String {
+                let r = try await CoreHarness.call(client, .post, "/v1/chats/ticket", as: account)
+                XCTAssertEqual(r.status, .created, "\(r.body)")
+                let data = BookingAPITests.data(r)
+                let expires = try XCTUnwrap((data["expiresAt"] as? String).flatMap(ISO8601.date(from:)))
+                XCTAssertEqual(expires.timeIntervalSinceNow, 30, accuracy: 2)
+                let value = try XCTUnwrap(data["ticket"] as? String)
+                XCTAssertEqual(value.count, 43, "256 random bits, base64url")
+                return value
+            }
+            /// Whether the upgrade is refused. (The WebSocket layer answers a
+            /// refused upgrade with an empty 400; a plain GET gets the envelope.)
+            func refused(_ query: String, headers: HTTPFields = [:]) async -> Bool {
+                do {
+                    try await client.ws("/v1/chats/live" + query, configuration: .init(additionalHeaders: headers)) { _, outbound, _ in
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            func plainGet(_ query: String) async throws -> (status: HTTPResponse.Status, code: String?) {
+                let r = try await CoreHarness.call(client, .get, "/v1/chats/live" + query)
+                return (r.status, (r.body["error"] as? [String: Any])?["code"] as? String)
+            }
+
+            // The ticket opens a socket that carries Pedro's messages.
+            let first = try await ticket(pedro)
+            // A plain GET is not a socket and does not spend the ticket.
+            do { let r = try await CoreHarness.call(client, .get, "/v1/chats/live?ticket=\(first)"); XCTAssertEqual(r.status.code, 426) }
+            try await client.ws("/v1/chats/live?ticket=\(first)") { inbound, outbound, _ in
+                var frames = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
+                let posted = try await CoreHarness.call(client, .post, "/v1/chats/\(room)/messages", as: juan, ["content": "Ticket po"])
+                XCTAssertEqual(posted.status, .created)
+                guard case .text(let text)? = try await frames.next() else { return XCTFail("no frame") }
+                XCTAssertTrue(text.contains("Ticket po"))
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            // Used: refused; the plain GET says why, in the error envelope.
+            var refusedAgain = await refused("?ticket=\(first)")
+            XCTAssertTrue(refusedAgain, "a ticket opens one socket")
+            var plain = try await plainGet("?ticket=\(first)")
+            XCTAssertEqual(plain.status, .unauthorized)
+            XCTAssertEqual(plain.code, "TOKEN_INVALID")
+            refusedAgain = await refused("?ticket=not-a-ticket")
+            XCTAssertTrue(refusedAgain)
+            plain = try await plainGet("?ticket=not-a-ticket")
+            XCTAssertEqual(plain.status, .unauthorized)
+            plain = try await plainGet("")
+            XCTAssertEqual(plain.status, .unauthorized, "neither token nor ticket")
+            // Forged identity headers open nothing: core reads no X-User-Id.
+            refusedAgain = await refused("", headers: [.userID: pedro.id, .userType: "provider", .sessionID: UUID().uuidString])
+            XCTAssertTrue(refusedAgain)
+
+            // Two upgrades racing with one ticket: one socket.
+            let raced = try await ticket(pedro)
+            async let one = refused("?ticket=\(raced)")
+            async let two = refused("?ticket=\(raced)")
+            let outcomes = await [one, two]
+            XCTAssertEqual(outcomes.filter { !$0 }.count, 1, "\(outcomes)")
+
+            // Expired: a grant whose 30 s are over is refused even if Redis still has it.
+            let redis = try RedisClient(url: TestEnvironment.redisURL(db: 14), logger: logger)
+            let identity = Identity(userId: UUID(uuidString: pedro.id)!, email: pedro.email, userType: .provider, sessionId: UUID().uuidString.lowercased())
+            let stale = try await ChatTicketStore(redis: redis).issue(
+                ChatTicketGrant(identity: identity, tokenExpiresAt: Date().addingTimeInterval(900), now: Date().addingTimeInterval(-31)))
+            refusedAgain = await refused("?ticket=\(stale)")
+            XCTAssertTrue(refusedAgain, "expired")
+            plain = try await plainGet("?ticket=\(stale)")
+            XCTAssertEqual(plain.status, .unauthorized)
+
+            // A ticket of a session that ended since is refused.
+            let login = try await CoreHarness.login(pedro)
+            let fresh = CoreHarness.Account(token: login["accessToken"] as! String, id: pedro.id, email: pedro.email)
+            let orphan = try await ticket(fresh)
+            let auth = try XCTUnwrap(CoreHarness.authClient)
+            let out = try await auth.execute(uri: "/v1/auth/logout", method: .post, headers: fresh.headers,
+                                             body: try CoreHarness.json(["refreshToken": login["refreshToken"] as! String])) { $0 }
+            XCTAssertEqual(out.status.code / 100, 2)
+            plain = try await plainGet("?ticket=\(orphan)")
+            XCTAssertEqual(plain.status, .unauthorized)
+            XCTAssertEqual(plain.code, "SESSION_REVOKED")
+            refusedAgain = await refused("?ticket=\(orphan)")
+            XCTAssertTrue(refusedAgain)
+            await redis.close()
+        }
+    }
+
+    /// Logging out closes the sockets of that session at once (4401), not
+    /// those of the person's other sessions; a flood is closed with 1008 and
+    /// a frame over the size limit with 1009.
+    func testSocketsCloseWhenTheirSessionEndsOrTheyFloodOrSendTooMuch() async throws {
+        try await CoreHarness.run("chatclose", redisDB: 15, settings: ["CHAT_FRAMES_PER_SECOND": "5", "CHAT_FRAME_BURST": "10", "CHAT_MAX_FRAME_BYTES": "4096"], live: true) { signUp, client, _, _ in
+            let pedro = try await signUp("Pedro Penduko", "provider")
+            let login = try await CoreHarness.login(pedro)
+            let phone = CoreHarness.Account(token: login["accessToken"] as! String, id: pedro.id, email: pedro.email)
+            let phoneRefreshToken = login["refreshToken"] as! String
+            func socket(_ account: CoreHarness.Account, _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void) async throws -> WebSocketCloseFrame? {
+                try await client.ws("/v1/chats/live", configuration: .init(additionalHeaders: [.authorization: "Bearer \(account.token)"])) { inbound, outbound, _ in
+                    try await body(inbound, outbound)
+                }
+            }
+            /// Reads until the server closes.
+            @Sendable func drain(_ inbound: WebSocketInboundStream) async throws {
+                for try await _ in inbound.messages(maxSize: 1 << 16) {}
+            }
+
+            // Pedro's laptop session keeps its socket while his phone's logs out.
+            async let laptop = socket(pedro) { inbound, outbound in
+                try await Task.sleep(for: .seconds(2))
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            let started = ContinuousClock.now
+            let closed = try await socket(phone) { inbound, _ in
+                try await Task.sleep(for: .milliseconds(200))
+                let auth = try XCTUnwrap(CoreHarness.authClient)
+                let out = try await auth.execute(uri: "/v1/auth/logout", method: .post, headers: phone.headers,
+                                                 body: try CoreHarness.json(["refreshToken": phoneRefreshToken])) { $0 }
+                XCTAssertEqual(out.status.code / 100, 2)
+                try await drain(inbound)
+            }
+            XCTAssertEqual(closed?.closeCode, .unknown(4401))
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(1.5), "closed at the logout, not at a periodic check")
+            let stayed = try await laptop
+            XCTAssertEqual(stayed?.closeCode, .normalClosure, "the other session's socket lived on")
+
+            // 10 at once, 5 a second: the 11th frame closes the socket.
+            let flooded = try await socket(pedro) { inbound, outbound in
+                for _ in 0..<30 { try? await outbound.write(.text(#"{"type":"ping"}"#)) }
+                try await drain(inbound)
+            }
+            XCTAssertEqual(flooded?.closeCode, .policyViolation)
+
+            let tooBig = try await socket(pedro) { inbound, outbound in
+                try await outbound.write(.text(String(repeating: "a", count: 5000)))
+                try await drain(inbound)
+            }
+            XCTAssertEqual(tooBig?.closeCode, .messageTooLarge)
         }
     }
 }

@@ -65,7 +65,8 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     }
     let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
-    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
+    let sessions = RedisSessionChecker(redis: redis)
+    let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: sessions)
     let router = Router.service(CoreRequestContext.self)
     router.addOperationalRoutes(service: config.common.serviceName, checks: [.postgres(postgres, logger: logger), .redis(redis)])
     UserController(profiles: profiles, files: files)
@@ -76,8 +77,14 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     ProviderController(providers: providerStore, profiles: profiles, reviews: reviews, directory: directory, files: files)
         .addRoutes(to: router.group("v1/providers").add(middleware: AuthenticationMiddleware(verifier: verifier, required: false)))
     let hub = ChatHub(redis: redis, logger: logger)
-    ChatController(chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles, files: files)
-        .addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
+    let tickets = ChatTicketStore(redis: redis)
+    let chats = ChatController<CoreRequestContext>(
+        chats: ChatStore(client: postgres, logger: logger), hub: hub, stats: stats, profiles: profiles, files: files,
+        tickets: tickets, sessions: sessions, limits: config.chatSocket)
+    // Public at the gateway (tickets): core alone decides who opens a socket.
+    chats.addLiveRoute(to: router.group("v1/chats/live").add(
+        middleware: ChatSocketAuthenticationMiddleware(verifier: verifier, tickets: tickets, sessions: sessions)))
+    chats.addRoutes(to: router.group("v1/chats").add(middleware: AuthenticationMiddleware(verifier: verifier)))
     InternalBookingController(bookings: bookings, providers: providerStore).addRoutes(
         to: router.group("internal").add(middleware: InternalOnlyMiddleware(credential: ServiceCredential(secret: config.common.internalSecret))))
     BookingController(bookings: bookings, profiles: profiles, directory: directory, stats: stats)
@@ -86,5 +93,6 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     return serviceApplication(
         router: router, common: config.common, schema: "core", migrations: try coreMigrations(),
         postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay, hub],
-        server: .http1WebSocketUpgrade(webSocketRouter: router), logger: logger)
+        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: config.chatSocket.maxFrameBytes))),
+        logger: logger)
 }

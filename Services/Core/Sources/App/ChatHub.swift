@@ -9,11 +9,19 @@ import TrustTradeDTO
 /// Live chat delivery across core instances: every message and read mark is
 /// published on Redis (`chat:user:{userId}`, one channel per person), each
 /// instance listens to all of them on one connection (`PSUBSCRIBE`) and hands
-/// each frame to the WebSockets that person has open on this instance.
+/// each frame to the WebSockets that person has open on this instance. The
+/// same connection hears the auth service's `auth:revoked`: the sockets of
+/// an ended session (or of every session, after a password reset) are told
+/// to close.
 public final class ChatHub: Service, Sendable {
     let redis: RedisClient
     let logger: Logger
-    private let listeners = Mutex<[UUID: [UUID: AsyncStream<String>.Continuation]]>([:])
+    private struct Listener {
+        let sessionId: String
+        let continuation: AsyncStream<ChatSocketEvent>.Continuation
+    }
+    /// user id → socket → its listener
+    private let listeners = Mutex<[UUID: [UUID: Listener]]>([:])
 
     public init(redis: RedisClient, logger: Logger) {
         self.redis = redis
@@ -35,11 +43,13 @@ public final class ChatHub: Service, Sendable {
         }
     }
 
-    /// Frames for `userId` while the caller iterates; ends when cancelled.
-    public func frames(for userId: UUID) -> AsyncStream<String> {
+    /// What a socket of `identity` must do while the caller iterates: frames
+    /// to send, or `sessionEnded` (then the stream ends). Ends when cancelled.
+    public func events(for identity: Identity) -> AsyncStream<ChatSocketEvent> {
         let token = UUID()
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        listeners.withLock { $0[userId, default: [:]][token] = continuation }
+        let userId = identity.userId
+        let (stream, continuation) = AsyncStream<ChatSocketEvent>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        listeners.withLock { $0[userId, default: [:]][token] = Listener(sessionId: identity.sessionId, continuation: continuation) }
         continuation.onTermination = { [weak self] _ in
             self?.listeners.withLock { all in
                 all[userId]?[token] = nil
@@ -53,9 +63,15 @@ public final class ChatHub: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let subscription = try await redis.psubscribe(patterns: ["chat:user:*"])
+                // Resubscribed with the patterns after a reconnect.
+                try await subscription.subscribe([SessionRevocation.channel])
                 try await cancelWhenGracefulShutdown {
                     for try await message in subscription {
-                        self.deliver(channel: message.channel, payload: message.string)
+                        if message.channel == SessionRevocation.channel {
+                            self.revoke(payload: message.string)
+                        } else {
+                            self.deliver(channel: message.channel, payload: message.string)
+                        }
                     }
                 }
                 await subscription.close()
@@ -71,7 +87,30 @@ public final class ChatHub: Service, Sendable {
     func deliver(channel: String, payload: String) {
         guard let id = UUID(uuidString: String(channel.dropFirst("chat:user:".count))) else { return }
         let targets = listeners.withLock { Array(($0[id] ?? [:]).values) }
-        for continuation in targets { continuation.yield(payload) }
+        for target in targets { target.continuation.yield(.frame(payload)) }
     }
+
+    /// Tells the sockets of an ended session on this instance to close.
+    func revoke(payload: String) {
+        guard let revocation = SessionRevocation(payload: payload), let userId = UUID(uuidString: revocation.userId) else {
+            logger.warning("unreadable session revocation", metadata: ["payload": .string(String(payload.prefix(200)))])
+            return
+        }
+        let targets = listeners.withLock { all in
+            (all[userId] ?? [:]).values.filter { revocation.ends(userId: userId, sessionId: $0.sessionId) }
+        }
+        for target in targets {
+            target.continuation.yield(.sessionEnded)
+            target.continuation.finish()
+        }
+    }
+}
+
+/// What the hub hands a live socket.
+public enum ChatSocketEvent: Sendable, Equatable {
+    /// A JSON frame (ChatSocketFrame) to send.
+    case frame(String)
+    /// The socket's session ended: close it with 4401.
+    case sessionEnded
 }
 

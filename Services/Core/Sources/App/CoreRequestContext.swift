@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -10,6 +11,8 @@ public struct CoreRequestContext: ServiceRequestContext, WebSocketRequestContext
     public var coreContext: CoreRequestContextStorage
     public var requestId: String = ""
     public var identity: Identity?
+    /// Kept for the chat socket (it closes when the token expires) and its tickets.
+    public var accessTokenExpiresAt: Date?
     public let remoteAddress: SocketAddress?
     public let webSocket: WebSocketHandlerReference<Self>
 

@@ -1,44 +1,65 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import Logging
 import ServiceKit
 import TrustTradeDTO
 
 /// `/v1/chats`: rooms between a consumer and a provider, their messages
 /// (newest first, by cursor), read marks, and `GET /v1/chats/live`, a
 /// WebSocket that brings the caller's new messages and read marks as they
-/// happen and takes `send` and `read` frames.
+/// happen and takes `send` and `read` frames. A socket lives as long as its
+/// session: it closes with 4401 when the session ends (logout, revocation,
+/// password reset: announced on pub/sub, re-checked every
+/// `limits.sessionCheckInterval`) or the access token that opened it expires.
 public struct ChatController<Context: ServiceRequestContext & WebSocketRequestContext>: Sendable {
     let chats: ChatStore
     let hub: ChatHub
     let stats: DailyStats
     let profiles: ProfileService
     let files: FileDirectory
+    let tickets: ChatTicketStore
+    let sessions: any SessionChecker
+    let limits: ChatSocketLimits
 
-    public init(chats: ChatStore, hub: ChatHub, stats: DailyStats, profiles: ProfileService, files: FileDirectory) {
+    public init(chats: ChatStore, hub: ChatHub, stats: DailyStats, profiles: ProfileService, files: FileDirectory,
+                tickets: ChatTicketStore, sessions: any SessionChecker, limits: ChatSocketLimits) {
         self.chats = chats
         self.hub = hub
         self.stats = stats
         self.profiles = profiles
         self.files = files
+        self.tickets = tickets
+        self.sessions = sessions
+        self.limits = limits
     }
 
-    /// `group` requires a signed-in user.
+    /// `GET /v1/chats/live` alone: `group` authenticates with
+    /// `ChatSocketAuthenticationMiddleware` (token or ticket), which also
+    /// answers a plain GET with 426.
+    public func addLiveRoute(to group: RouterGroup<Context>) {
+        group.ws(onUpgrade: live)
+    }
+
+    /// Everything else; `group` requires a signed-in user.
     public func addRoutes(to group: RouterGroup<Context>) {
-        group.ws("live", shouldUpgrade: { request, context in
-            _ = try context.requireIdentity()
-            // A plain GET is not a socket: without this it got an empty 200.
-            guard request.headers[.upgrade]?.lowercased() == "websocket" else {
-                throw APIError(.upgradeRequired, code: .upgradeRequired, message: "GET /v1/chats/live is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
-            }
-            return .upgrade([:])
-        }, onUpgrade: live)
+        group.post("ticket", use: ticket)
         group.get(use: list)
         group.post(use: open)
         group.get(":id", use: show)
         group.get(":id/messages", use: messages)
         group.post(":id/messages", use: send)
         group.post(":id/read", use: read)
+    }
+
+    /// A ticket that opens one socket within 30 s, for browsers (they cannot
+    /// set `Authorization` on a WebSocket); bound to the caller's session.
+    @Sendable func ticket(_ request: Request, context: Context) async throws -> Envelope<ChatTicketDTO> {
+        let identity = try context.requireIdentity()
+        guard let tokenExpiresAt = context.accessTokenExpiresAt else { throw APIError.unauthorized() }
+        let grant = ChatTicketGrant(identity: identity, tokenExpiresAt: tokenExpiresAt, now: Date())
+        let ticket = try await tickets.issue(grant)
+        return Envelope(ChatTicketDTO(ticket: ticket, expiresAt: ISO8601.string(from: grant.expiresAt)), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ChatRoomDTO]> {
@@ -134,25 +155,64 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
 
     /// The live socket: frames from the hub out; `send` / `read` frames in,
     /// answered with an `error` frame when refused (the socket stays open).
+    /// Whichever of its three tasks ends first closes it: the client leaving,
+    /// the session ending (4401), or too many frames (1008). A frame or
+    /// message over `limits.maxFrameBytes` is closed with 1009 by the
+    /// WebSocket layer.
     @Sendable func live(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ ws: WebSocketRouterContext<Context>) async throws {
-        guard let identity = ws.requestContext.identity else { return }
-        let frames = hub.frames(for: identity.userId)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        guard let identity = ws.requestContext.identity, let tokenExpiresAt = ws.requestContext.accessTokenExpiresAt else { return }
+        let events = hub.events(for: identity)
+        let closure = try await withThrowingTaskGroup(of: ChatSocketClosure?.self) { group in
             group.addTask {
-                for await frame in frames { try await outbound.write(.text(frame)) }
+                for await event in events {
+                    switch event {
+                    case .frame(let frame): try await outbound.write(.text(frame))
+                    case .sessionEnded: return .sessionEnded
+                    }
+                }
+                return nil
             }
             group.addTask {
-                for try await message in inbound.messages(maxSize: 64 * 1024) {
+                var bucket = FrameBucket(ratePerSecond: limits.framesPerSecond, burst: limits.frameBurst, now: .now)
+                for try await message in inbound.messages(maxSize: limits.maxFrameBytes) {
+                    guard bucket.take(at: .now) else { return .tooManyFrames }
                     guard case .text(let text) = message else { continue }
                     let reply = await handle(text, from: identity.userId)
                     if let reply, let json = try? String(decoding: APIJSON.encoder().encode(reply), as: UTF8.self) {
                         try await outbound.write(.text(json))
                     }
                 }
+                return nil
             }
-            // When the client goes, stop forwarding.
-            try await group.next()
-            group.cancelAll()
+            group.addTask {
+                try await watchSession(identity.sessionId, tokenExpiresAt: tokenExpiresAt, logger: ws.logger)
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        if let closure {
+            try await outbound.close(.init(codeNumber: closure.code), reason: closure.reason)
+        }
+    }
+
+    /// The net under pub/sub: returns `.sessionEnded` when the token expires
+    /// or a periodic check finds the session gone. A check Redis cannot
+    /// answer keeps the socket (the next one, or the token's expiry, decides).
+    func watchSession(_ sessionId: String, tokenExpiresAt: Date, logger: Logger) async throws -> ChatSocketClosure? {
+        let watch = ChatSessionWatch(tokenExpiresAt: tokenExpiresAt, checkInterval: limits.sessionCheckInterval)
+        while true {
+            switch watch.next(after: Date()) {
+            case .tokenExpires(let at):
+                try await Task.sleep(for: .seconds(max(0, at.timeIntervalSinceNow)))
+                return .sessionEnded
+            case .checkSession(let at):
+                try await Task.sleep(for: .seconds(max(0, at.timeIntervalSinceNow)))
+                do {
+                    if try await !sessions.isActive(sessionId: sessionId) { return .sessionEnded }
+                } catch {
+                    logger.warning("chat socket could not check its session", metadata: ["error": .string("\(error)")])
+                }
+            }
         }
     }
 
