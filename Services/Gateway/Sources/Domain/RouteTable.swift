@@ -107,6 +107,10 @@ public struct RouteTable: Sendable {
         .init(.post, "payments/webhook"),
         // A signed URL is its own credential (HMAC + expiry, checked by the file service).
         .init(.get, "files/*/content"),
+        // The chat socket: a browser cannot send Authorization on a WebSocket,
+        // it brings a one-time ticket instead. Core checks the token or the
+        // ticket, and the session, itself (it gets no identity headers here).
+        .init(.get, "chats/live"),
     ]
 
     public static let standardClasses: [(RoutePattern, RouteClass)] = [
