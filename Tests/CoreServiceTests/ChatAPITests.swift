@@ -260,10 +260,11 @@ final class ChatAPITests: XCTestCase {
     }
 
     /// Logging out closes the sockets of that session at once (4401), not
-    /// those of the person's other sessions; a flood is closed with 1008 and
-    /// a frame over the size limit with 1009.
+    /// those of the person's other sessions; a session that ended without
+    /// the news reaching the hub is found by the periodic check; a flood is
+    /// closed with 1008 and a frame over the size limit with 1009.
     func testSocketsCloseWhenTheirSessionEndsOrTheyFloodOrSendTooMuch() async throws {
-        try await CoreHarness.run("chatclose", redisDB: 15, settings: ["CHAT_FRAMES_PER_SECOND": "5", "CHAT_FRAME_BURST": "10", "CHAT_MAX_FRAME_BYTES": "4096"], live: true) { signUp, client, _, _ in
+        try await CoreHarness.run("chatclose", redisDB: 15, settings: ["CHAT_FRAMES_PER_SECOND": "5", "CHAT_FRAME_BURST": "10", "CHAT_MAX_FRAME_BYTES": "4096", "CHAT_SESSION_CHECK_SECONDS": "1"], live: true) { signUp, client, _, logger in
             let pedro = try await signUp("Pedro Penduko", "provider")
             let login = try await CoreHarness.login(pedro)
             let phone = CoreHarness.Account(token: login["accessToken"] as! String, id: pedro.id, email: pedro.email)
@@ -296,6 +297,21 @@ final class ChatAPITests: XCTestCase {
             XCTAssertLessThan(ContinuousClock.now - started, .seconds(1.5), "closed at the logout, not at a periodic check")
             let stayed = try await laptop
             XCTAssertEqual(stayed?.closeCode, .normalClosure, "the other session's socket lived on")
+
+            // A revocation the hub never heard of (pub/sub lost in a Redis
+            // reconnect): the periodic check finds the session gone.
+            let tablet = try await CoreHarness.login(pedro)
+            let tabletAccount = CoreHarness.Account(token: tablet["accessToken"] as! String, id: pedro.id, email: pedro.email)
+            let payload = try XCTUnwrap(Base64URL.decode(String(tabletAccount.token.split(separator: ".")[1])))
+            let sid = try XCTUnwrap((try JSONSerialization.jsonObject(with: payload) as? [String: Any])?["sid"] as? String)
+            let redis = try RedisClient(url: TestEnvironment.redisURL(db: 15), logger: logger)
+            let quietlyEnded = try await socket(tabletAccount) { inbound, _ in
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await redis.del(SessionKeys.key(sid))
+                try await drain(inbound)
+            }
+            XCTAssertEqual(quietlyEnded?.closeCode, .unknown(4401))
+            await redis.close()
 
             // 10 at once, 5 a second: the 11th frame closes the socket.
             let flooded = try await socket(pedro) { inbound, outbound in
