@@ -44,6 +44,12 @@ let package = Package(
             name: "TrustTradeDTO",
             path: "Shared/DTO"
         ),
+        // Events as types and the one table of who receives them.
+        .target(
+            name: "TrustTradeEvents",
+            dependencies: ["TrustTradeDTO"],
+            path: "Shared/Events"
+        ),
         .systemLibrary(
             name: "CHiredis",
             path: "Shared/CHiredis",
@@ -76,6 +82,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "TrustTradeDTO",
+                "TrustTradeEvents",
                 "Redis",
                 "Queue",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -99,6 +106,7 @@ let package = Package(
         .target(
             name: "AuthService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "Queue",
                 "TrustTradeDTO",
@@ -121,6 +129,7 @@ let package = Package(
         .target(
             name: "NotificationService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "TrustTradeDTO",
                 "Redis",
@@ -167,6 +176,7 @@ let package = Package(
         .target(
             name: "CoreService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "TrustTradeDTO",
                 "Redis",
@@ -183,6 +193,7 @@ let package = Package(
         .target(
             name: "PaymentService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "TrustTradeDTO",
                 "Redis",
@@ -203,6 +214,7 @@ let package = Package(
         .target(
             name: "AIService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "TrustTradeDTO",
                 "Redis",
@@ -224,6 +236,7 @@ let package = Package(
         .target(
             name: "FileService",
             dependencies: [
+                "TrustTradeEvents",
                 "ServiceKit",
                 "TrustTradeDTO",
                 "Redis",

@@ -22,14 +22,9 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
     let trust = TrustStore(client: postgres, logger: logger)
 
     let moderation = ModerationStore(client: postgres, logger: logger)
-    let worker = QueueWorker(queue: "ai", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
-        if job.job.name == EventType.chatMessageSent {
-            try await moderation.screen(try job.job.event(ChatMessageEvent.self))
-        } else {
-            try await trust.handle(job.job)
-        }
-        return nil
-    }
+    let events = AIEvents.handlers
+    let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
+                             handler: events.bind(.init(trust: trust, moderation: moderation)))
     let index = MatchingIndex()
     let matching = MatchingStore(client: postgres, logger: logger, index: index, interval: config.matchingRefresh)
     let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }

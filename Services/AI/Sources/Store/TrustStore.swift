@@ -4,6 +4,7 @@ import PostgresNIO
 import Queue
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// Trust scores from events: each event once (`ai.processed_events`), applied
 /// to the read model and the provider's score recomputed in the same
@@ -19,57 +20,59 @@ public struct TrustStore: Sendable {
         self.logger = logger
     }
 
-    /// A job from the `ai` queue. Answers the provider whose score was looked at.
+    /// A provider's profile changed or went (core). Each event below answers
+    /// the provider whose score was looked at (nil: seen before).
     @discardableResult
-    public func handle(_ job: Job) async throws -> UUID? {
-        switch job.name {
-        case EventType.providerChanged, EventType.providerDeleted:
-            let event = try job.event(ProviderEvent.self)
-            return try await once(event.eventId, job.name) { connection in
-                try await ReadModelStore.apply(event.payload, on: connection, logger: logger)
-                return event.payload.provider.id
-            } recalculate: { id, connection in
-                try await recalculate(providerId: id, reason: job.name, requestId: event.requestId, on: connection)
+    public func provider(_ event: EventEnvelope<ProviderEvent>) async throws -> UUID? {
+        try await once(event) { connection in
+            try await ReadModelStore.apply(event.payload, on: connection, logger: logger)
+            return event.payload.provider.id
+        }
+    }
+
+    /// A step in a booking's life (core).
+    @discardableResult
+    public func booking(_ event: EventEnvelope<BookingEvent>) async throws -> UUID? {
+        let occurred = ISO8601.date(from: event.occurredAt) ?? Date()
+        return try await once(event) { connection in
+            try await ReadModelStore.apply(event.payload, at: occurred, on: connection, logger: logger)
+            return event.payload.booking.providerId
+        }
+    }
+
+    /// A review written, changed or removed (core); its text is screened too.
+    @discardableResult
+    public func review(_ event: EventEnvelope<ReviewEvent>, deleted: Bool) async throws -> UUID? {
+        try await once(event) { connection in
+            let review = event.payload.review
+            try await ReadModelStore.apply(review, deleted: deleted, on: connection, logger: logger)
+            if !deleted {
+                try await ModerationStore.screen(source: "review", sourceId: review.id, author: review.reviewerId,
+                                                 text: review.title + "\n" + review.content, on: connection, logger: logger)
             }
-        case EventType.bookingCreated, EventType.bookingAccepted, EventType.bookingRejected, EventType.bookingStarted, EventType.bookingWorkDone,
-             EventType.bookingCompleted, EventType.bookingCancelled, EventType.bookingExpired:
-            let event = try job.event(BookingEvent.self)
-            let occurred = ISO8601.date(from: event.occurredAt) ?? Date()
-            return try await once(event.eventId, job.name) { connection in
-                try await ReadModelStore.apply(event.payload, at: occurred, on: connection, logger: logger)
-                return event.payload.booking.providerId
-            } recalculate: { id, connection in
-                try await recalculate(providerId: id, reason: job.name, requestId: event.requestId, on: connection)
+            return review.providerId
+        }
+    }
+
+    /// A dispute opened or closed (payment).
+    @discardableResult
+    public func dispute(_ event: EventEnvelope<BookingDisputeEvent>) async throws -> UUID? {
+        try await once(event) { connection in
+            guard let provider = try await ReadModelStore.setDisputed(
+                bookingId: event.payload.bookingId, open: event.payload.open, on: connection, logger: logger)
+            else {
+                // The booking's own events have not arrived yet: try again later.
+                throw NotYet(bookingId: event.payload.bookingId)
             }
-        case EventType.reviewCreated, EventType.reviewUpdated, EventType.reviewDeleted:
-            let event = try job.event(ReviewEvent.self)
-            return try await once(event.eventId, job.name) { connection in
-                let review = event.payload.review
-                try await ReadModelStore.apply(review, deleted: job.name == EventType.reviewDeleted, on: connection, logger: logger)
-                if job.name != EventType.reviewDeleted {
-                    try await ModerationStore.screen(source: "review", sourceId: review.id, author: review.reviewerId,
-                                                     text: review.title + "\n" + review.content, on: connection, logger: logger)
-                }
-                return review.providerId
-            } recalculate: { id, connection in
-                try await recalculate(providerId: id, reason: job.name, requestId: event.requestId, on: connection)
-            }
-        case EventType.disputeOpened, EventType.disputeClosed:
-            let event = try job.event(BookingDisputeEvent.self)
-            return try await once(event.eventId, job.name) { connection in
-                guard let provider = try await ReadModelStore.setDisputed(
-                    bookingId: event.payload.bookingId, open: event.payload.open, on: connection, logger: logger)
-                else {
-                    // The booking's own events have not arrived yet: try again later.
-                    throw NotYet(bookingId: event.payload.bookingId)
-                }
-                return provider
-            } recalculate: { id, connection in
-                try await recalculate(providerId: id, reason: job.name, requestId: event.requestId, on: connection)
-            }
-        default:
-            // Escrow and other events carry nothing the score reads.
-            return nil
+            return provider
+        }
+    }
+
+    /// `apply` the event once, and recompute the provider's score it names,
+    /// for the reason of the event's type.
+    func once<P>(_ event: EventEnvelope<P>, _ apply: @Sendable (PostgresConnection) async throws -> UUID) async throws -> UUID? {
+        try await once(event.eventId, event.type, apply) { id, connection in
+            try await recalculate(providerId: id, reason: event.type, requestId: event.requestId, on: connection)
         }
     }
 
@@ -131,10 +134,8 @@ public struct TrustStore: Sendable {
             INSERT INTO ai.trust_scores_history (user_id, provider_id, old_score, new_score, change_reason, factors)
             VALUES (\(userId), \(providerId), \(old), \(score), \(reason), \(factorsJSON)::jsonb)
             """, logger: logger)
-        try await outbox.enqueue(
-            EventEnvelope(type: EventType.trustScoreChanged, requestId: requestId,
-                          payload: TrustScoreChanged(providerId: providerId, userId: userId, score: score)),
-            queue: "core", on: connection, logger: logger)
+        try await outbox.publish(
+            TrustScoreChanged(providerId: providerId, userId: userId, score: score), requestId: requestId, on: connection, logger: logger)
     }
 
     /// What the read model says of the provider; nil when it knows nothing.

@@ -6,6 +6,7 @@ import PostgresNIO
 import Redis
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// The auth service's use cases: what happens when someone registers, signs
 /// in, refreshes, signs out, verifies an email or resets a password.
@@ -161,11 +162,11 @@ public struct AccountService: Sendable {
         guard try await redis.set("auth:reset:\(user.id.uuidString.lowercased())", "1", expiration: .seconds(60), condition: .ifNotExists) else { return }
         try await postgres.transaction(logger: caller.logger) { connection in
             let token = try await emailTokens.issue(userId: user.id, purpose: .resetPassword, lifetime: config.resetPasswordLifetime, on: connection)
-            let event = EventEnvelope(type: EventType.emailRequested, requestId: caller.requestId, payload: EmailRequestedEvent(
+            let event = EmailRequested(EmailRequestedEvent(
                 to: user.email, template: "password-reset",
                 variables: ["fullName": user.fullName, "token": token.value, "resetUrl": "\(config.appBaseURL)/reset-password?token=\(token.value)", "expiresInMinutes": "60"]
             ))
-            try await outbox.enqueue(event, queue: "notification", on: connection, logger: caller.logger)
+            try await outbox.publish(event, requestId: caller.requestId, on: connection, logger: caller.logger)
         }
     }
 
@@ -203,23 +204,19 @@ public struct AccountService: Sendable {
     }
 
     func publishRegistered(_ user: User, caller: Caller, on connection: PostgresConnection) async throws {
-        let event = EventEnvelope(type: EventType.userRegistered, requestId: caller.requestId, payload: UserRegisteredEvent(
+        let event = UserRegistered(UserRegisteredEvent(
             userId: user.id, email: user.email, fullName: user.fullName, phone: user.phone, userType: user.userType
         ))
-        for queue in ["core", "notification"] {
-            var copy = event
-            copy.eventId = UUID()
-            try await outbox.enqueue(copy, queue: queue, on: connection, logger: caller.logger)
-        }
+        try await outbox.publish(event, requestId: caller.requestId, on: connection, logger: caller.logger)
     }
 
     func sendVerificationEmail(to user: User, caller: Caller, on connection: PostgresConnection) async throws {
         let token = try await emailTokens.issue(userId: user.id, purpose: .verifyEmail, lifetime: config.verifyEmailLifetime, on: connection)
-        let event = EventEnvelope(type: EventType.emailRequested, requestId: caller.requestId, payload: EmailRequestedEvent(
+        let event = EmailRequested(EmailRequestedEvent(
             to: user.email, template: "verify-email",
             variables: ["fullName": user.fullName, "token": token.value, "verifyUrl": "\(config.appBaseURL)/verify-email?token=\(token.value)"]
         ))
-        try await outbox.enqueue(event, queue: "notification", on: connection, logger: caller.logger)
+        try await outbox.publish(event, requestId: caller.requestId, on: connection, logger: caller.logger)
     }
 
     // MARK: Passwords (bcrypt on the thread pool, never on an event loop)

@@ -64,16 +64,9 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
         JobQueue(name: name, redis: redis)
     }
     // Other services' news about accounts (a consumer became a provider).
-    let worker = QueueWorker(queue: "auth", redis: redis, options: config.common.workerOptions(), logger: logger) { job in
-        switch job.job.name {
-        case EventType.userTypeChanged:
-            let event = try job.job.event(UserTypeChangedEvent.self)
-            if event.payload.userType == .provider { try await users.becomeProvider(userId: event.payload.userId) }
-        default:
-            throw UnrecoverableError("no handler for job \(job.job.name)")
-        }
-        return nil
-    }
+    let events = AuthEvents.handlers
+    let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(), logger: logger,
+                             handler: events.bind(.init(users: users)))
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.common.host, port: config.common.port), serverName: config.common.serviceName),

@@ -33,36 +33,9 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
         store: ProviderStore(client: postgres, logger: logger), searchStore: ProviderSearchStore(client: postgres, logger: logger),
         cache: ProviderCache(redis: config.searchCache ? redis : nil, logger: logger), stats: stats)
     let providerStore = ProviderStore(client: postgres, logger: logger)
-    let worker = QueueWorker(queue: "core", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
-        switch job.job.name {
-        case EventType.userRegistered:
-            try await profiles.handleRegistered(try job.job.event(UserRegisteredEvent.self).payload)
-        case EventType.bookingExpireDue, EventType.bookingAutoCompleteDue:
-            let event = try job.job.event(BookingDue.self)
-            let move: BookingMove = job.job.name == EventType.bookingExpireDue ? .expire : .autoComplete
-            do {
-                let booking = try await bookings.apply(move, id: event.payload.bookingId, actor: nil, requestId: event.requestId)
-                if booking.status == .completed { await directory.changed(booking.providerId) }
-            } catch BookingStore.Failure.move, BookingStore.Failure.notFound {
-                // Answered, moved or disputed since the timer was set: nothing to do.
-            }
-            // A timer that fires early (`Failure.notDue`) fails this run and
-            // is retried with the job's backoff until it is due.
-        case EventType.trustScoreChanged:
-            let event = try job.job.event(TrustScoreChanged.self).payload
-            if try await providerStore.setTrustScore(providerId: event.providerId, score: event.score) {
-                await directory.changed(event.providerId)
-            }
-        case EventType.escrowHeld:
-            try await bookings.markPaid(id: try job.job.event(EscrowEvent.self).payload.transaction.bookingId)
-        case EventType.disputeOpened, EventType.disputeClosed:
-            let event = try job.job.event(BookingDisputeEvent.self)
-            try await bookings.setDisputed(id: event.payload.bookingId, open: event.payload.open, requestId: event.requestId)
-        default:
-            throw UnrecoverableError("no handler for job \(job.job.name)")
-        }
-        return nil
-    }
+    let events = CoreEvents.handlers
+    let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
+                             handler: events.bind(.init(profiles: profiles, bookings: bookings, providers: providerStore, directory: directory)))
     let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let sessions = RedisSessionChecker(redis: redis)

@@ -74,15 +74,4 @@ public enum BookingNotices {
         formatter.dateFormat = "EEE d MMM yyyy, h:mm a"
         return formatter.string(from: date)
     }
-
-    /// The services that act on each booking event besides the notifications.
-    public static func queues(for event: String) -> [String] {
-        switch event {
-        // Escrow: paid for after acceptance, released on completion, refunded on cancellation.
-        case EventType.bookingAccepted, EventType.bookingCompleted, EventType.bookingCancelled: ["payment", "ai"]
-        // Trust score: how a provider answers and finishes counts.
-        case EventType.bookingRejected, EventType.bookingExpired, EventType.bookingStarted, EventType.bookingWorkDone, EventType.bookingCreated: ["ai"]
-        default: []
-        }
-    }
 }

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `core.bookings`. Every change runs in one transaction with the events it
 /// causes (outbox), on a row locked `FOR UPDATE`, so racing requests see each
@@ -72,10 +73,10 @@ public struct BookingStore: Sendable {
                     RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
                 let booking = try await Self.first(rows)!
-                try await announce(booking, event: EventType.bookingCreated, previous: nil, actor: .consumer, requestId: requestId, on: connection)
-                try await outbox.enqueue(
-                    EventEnvelope(type: EventType.bookingExpireDue, requestId: requestId, payload: BookingDue(bookingId: booking.id)),
-                    queue: "core", delay: .seconds(max(0, expiresAt.timeIntervalSinceNow)), on: connection, logger: logger)
+                try await announce(booking, event: BookingCreated.self, previous: nil, actor: .consumer, requestId: requestId, on: connection)
+                try await outbox.publish(
+                    BookingExpireDue(BookingDue(bookingId: booking.id)), requestId: requestId,
+                    delay: .seconds(max(0, expiresAt.timeIntervalSinceNow)), on: connection, logger: logger)
                 return booking
             }
         } catch let error as PSQLError where error.isForeignKeyViolation {
@@ -177,9 +178,9 @@ public struct BookingStore: Sendable {
                 """, logger: logger)
             for try await due in rows.decode(Date?.self) where !open {
                 if let due {
-                    try await outbox.enqueue(
-                        EventEnvelope(type: EventType.bookingAutoCompleteDue, requestId: requestId, payload: BookingDue(bookingId: id)),
-                        queue: "core", delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
+                    try await outbox.publish(
+                        BookingAutoCompleteDue(BookingDue(bookingId: id)), requestId: requestId,
+                        delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
                 }
             }
         }
@@ -243,43 +244,42 @@ public struct BookingStore: Sendable {
         _ move: BookingMove, _ t: BookingTransition, booking: BookingDTO, previous: BookingStatus, role: BookingRole, requestId: String?,
         on connection: PostgresConnection
     ) async throws {
-        let event: String? = switch (move, t.to) {
+        let event: (any BookingLifecycleEvent.Type)? = switch (move, t.to) {
         case (.edit, _): nil
-        case (_, .accepted): EventType.bookingAccepted
-        case (_, .rejected): EventType.bookingRejected
-        case (_, .expired): EventType.bookingExpired
-        case (_, .cancelled): EventType.bookingCancelled
-        case (.start, _): EventType.bookingStarted
-        case (_, .completed): EventType.bookingCompleted
-        case (.complete, .inProgress): EventType.bookingWorkDone
+        case (_, .accepted): BookingAccepted.self
+        case (_, .rejected): BookingRejected.self
+        case (_, .expired): BookingExpired.self
+        case (_, .cancelled): BookingCancelled.self
+        case (.start, _): BookingStarted.self
+        case (_, .completed): BookingCompleted.self
+        case (.complete, .inProgress): BookingWorkDone.self
         default: nil
         }
         if move == .edit, booking.status == .pending, let due = booking.expiresAt.flatMap(ISO8601.date(from:)) {
             // A slot moved earlier expires earlier: a timer for the new time.
-            try await outbox.enqueue(
-                EventEnvelope(type: EventType.bookingExpireDue, requestId: requestId, payload: BookingDue(bookingId: booking.id)),
-                queue: "core", delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
+            try await outbox.publish(
+                BookingExpireDue(BookingDue(bookingId: booking.id)), requestId: requestId,
+                delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
         }
         guard let event else { return }
         try await announce(booking, event: event, previous: previous, actor: role, requestId: requestId, on: connection)
-        if event == EventType.bookingWorkDone, let due = booking.autoCompleteAt.flatMap(ISO8601.date(from:)) {
-            try await outbox.enqueue(
-                EventEnvelope(type: EventType.bookingAutoCompleteDue, requestId: requestId, payload: BookingDue(bookingId: booking.id)),
-                queue: "core", delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
+        if event.name == BookingWorkDone.name, let due = booking.autoCompleteAt.flatMap(ISO8601.date(from:)) {
+            try await outbox.publish(
+                BookingAutoCompleteDue(BookingDue(bookingId: booking.id)), requestId: requestId,
+                delay: .seconds(max(0, due.timeIntervalSinceNow)), on: connection, logger: logger)
         }
-        if event == EventType.bookingCompleted || (event == EventType.bookingCancelled && previous == .accepted) {
+        if event.name == BookingCompleted.name || (event.name == BookingCancelled.name && previous == .accepted) {
             try await ProviderStats.refresh(providerId: booking.providerId, on: connection, logger: logger)
         }
     }
 
     /// Writes the event for the services that act on it and the people to tell.
     private func announce(
-        _ booking: BookingDTO, event: String, previous: BookingStatus?, actor: BookingRole, requestId: String?, on connection: PostgresConnection
+        _ booking: BookingDTO, event: any BookingLifecycleEvent.Type, previous: BookingStatus?, actor: BookingRole, requestId: String?,
+        on connection: PostgresConnection
     ) async throws {
-        let payload = BookingEvent(booking: booking, previousStatus: previous, actor: actor)
-        for queue in BookingNotices.queues(for: event) {
-            try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: queue, on: connection, logger: logger)
-        }
+        let step = event.init(BookingEvent(booking: booking, previousStatus: previous, actor: actor))
+        try await outbox.publish(step, requestId: requestId, on: connection, logger: logger)
         let names = try await connection.query(
             """
             SELECT c.full_name, p.business_name FROM core.profiles c, core.providers p
@@ -289,10 +289,8 @@ public struct BookingStore: Sendable {
         for try await (consumer, provider) in names.decode((String, String).self) {
             found = BookingNotices.Names(consumerName: consumer, providerName: provider)
         }
-        for notice in BookingNotices.notices(for: booking, event: event, actor: actor, names: found, appBaseURL: settings.appBaseURL) {
-            try await outbox.enqueue(
-                EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                queue: "notification", on: connection, logger: logger)
+        for notice in BookingNotices.notices(for: booking, event: event.name, actor: actor, names: found, appBaseURL: settings.appBaseURL) {
+            try await outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
         }
     }
 
@@ -332,12 +330,6 @@ public struct BookingStore: Sendable {
             reason: try next(String?.self), disputed: try next(Bool.self), createdAt: try time(), updatedAt: try time(),
             paidAt: try optionalTime())
     }
-}
-
-/// The job data of the core service's own timers.
-public struct BookingDue: Codable, Sendable {
-    @LowercaseUUID public var bookingId: UUID
-    public init(bookingId: UUID) { self.bookingId = bookingId }
 }
 
 extension Duration {

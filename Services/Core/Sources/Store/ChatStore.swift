@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `core.chat_rooms` and `core.chat_messages`. Only the room's two people
 /// (never an outsider, whatever id they send) read or write.
@@ -123,9 +124,8 @@ public struct ChatStore: Sendable {
                 """, logger: logger)
             if draft.type == .text {
                 // The AI service reads text messages for risks (paying outside the platform, scams).
-                try await OutboxWriter(schema: "core").enqueue(
-                    EventEnvelope(type: EventType.chatMessageSent, requestId: nil, payload: ChatMessageEvent(message: message!)),
-                    queue: "ai", on: connection, logger: logger)
+                try await OutboxWriter(schema: "core").publish(
+                    ChatMessageSent(ChatMessageEvent(message: message!)), requestId: nil, on: connection, logger: logger)
             }
             return (message!, [people.0, people.1])
         }

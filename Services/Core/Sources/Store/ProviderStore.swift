@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `core.providers`.
 public struct ProviderStore: Sendable {
@@ -35,10 +36,8 @@ public struct ProviderStore: Sendable {
                     "UPDATE core.profiles SET user_type = 'provider', updated_at = now() WHERE user_id = \(userId) AND user_type = 'consumer'",
                     logger: logger)
                 // The account's type lives in the auth service: tell it, in this transaction.
-                try await OutboxWriter(schema: "core").enqueue(
-                    EventEnvelope(type: EventType.userTypeChanged, requestId: requestId,
-                                  payload: UserTypeChangedEvent(userId: userId, userType: .provider)),
-                    queue: "auth", on: connection, logger: logger)
+                try await OutboxWriter(schema: "core").publish(
+                    UserTypeChanged(UserTypeChangedEvent(userId: userId, userType: .provider)), requestId: requestId, on: connection, logger: logger)
                 try await Self.announce(provider, deleted: false, requestId: requestId, on: connection, logger: logger)
                 return provider
             }
@@ -127,10 +126,13 @@ public struct ProviderStore: Sendable {
             SELECT c.name FROM core.providers p JOIN core.categories c ON c.id = ANY(p.category_path)
             WHERE p.id = \(provider.id) ORDER BY array_position(p.category_path, c.id)
             """, logger: logger).decode(String.self) { names.append(name) }
-        try await OutboxWriter(schema: "core").enqueue(
-            EventEnvelope(type: deleted ? EventType.providerDeleted : EventType.providerChanged, requestId: requestId,
-                          payload: ProviderEvent(provider: provider, categoryNames: names, deleted: deleted)),
-            queue: "ai", on: connection, logger: logger)
+        let payload = ProviderEvent(provider: provider, categoryNames: names, deleted: deleted)
+        let outbox = OutboxWriter(schema: "core")
+        if deleted {
+            try await outbox.publish(ProviderDeleted(payload), requestId: requestId, on: connection, logger: logger)
+        } else {
+            try await outbox.publish(ProviderChanged(payload), requestId: requestId, on: connection, logger: logger)
+        }
     }
 
     /// The AI service's new score (`trust-score.changed`); a stale or

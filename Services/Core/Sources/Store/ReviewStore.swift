@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `core.reviews`, and the provider figures they feed.
 public struct ReviewStore: Sendable {
@@ -47,15 +48,13 @@ public struct ReviewStore: Sendable {
                 for try await row in inserted.decode(UUID.self) { id = row }
                 try await ProviderStats.refresh(providerId: providerId, on: connection, logger: logger)
                 let review = try await Self.load(id!, on: connection, logger: logger)!
-                try await outbox.enqueue(EventEnvelope(type: EventType.reviewCreated, requestId: requestId, payload: ReviewEvent(review: review)),
-                                         queue: "ai", on: connection, logger: logger)
+                try await outbox.publish(ReviewCreated(ReviewEvent(review: review)), requestId: requestId, on: connection, logger: logger)
                 let base = appBaseURL.withoutTrailingSlash
                 let notice = NotifyUserRequest(userId: providerUser, kind: .reviewReceived, variables: [
                     "reviewerName": review.reviewerName, "serviceTitle": serviceTitle, "rating": String(review.rating), "title": review.title,
                     "reviewUrl": "\(base)/reviews/\(review.id.uuidString.lowercased())",
                 ], data: ["reviewId": review.id.uuidString.lowercased(), "bookingId": review.bookingId.uuidString.lowercased()])
-                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                         queue: "notification", on: connection, logger: logger)
+                try await outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
                 return review
             }
         } catch let error as PSQLError where error.isUniqueViolation {
@@ -100,8 +99,7 @@ public struct ReviewStore: Sendable {
                 try await ProviderStats.refresh(providerId: review.providerId, on: connection, logger: logger)
             }
             let updated = try await Self.load(id, on: connection, logger: logger)!
-            try await outbox.enqueue(EventEnvelope(type: EventType.reviewUpdated, requestId: requestId, payload: ReviewEvent(review: updated)),
-                                     queue: "ai", on: connection, logger: logger)
+            try await outbox.publish(ReviewUpdated(ReviewEvent(review: updated)), requestId: requestId, on: connection, logger: logger)
             return updated
         }
     }
@@ -116,8 +114,7 @@ public struct ReviewStore: Sendable {
             }
             try await connection.query("UPDATE core.reviews SET deleted_at = now(), updated_at = now() WHERE id = \(id)", logger: logger)
             try await ProviderStats.refresh(providerId: review.providerId, on: connection, logger: logger)
-            try await outbox.enqueue(EventEnvelope(type: EventType.reviewDeleted, requestId: requestId, payload: ReviewEvent(review: review)),
-                                     queue: "ai", on: connection, logger: logger)
+            try await outbox.publish(ReviewDeleted(ReviewEvent(review: review)), requestId: requestId, on: connection, logger: logger)
             return review.providerId
         }
     }

@@ -37,11 +37,9 @@ public func buildApplication(config: FileConfig, storage override: BlobStorage? 
         tempDirectory: URL(fileURLWithPath: config.tempDirectory, isDirectory: true), logger: logger)
 
     // Deleted files' objects are removed by the queue (retried until storage answers).
-    let worker = QueueWorker(queue: "file", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
-        guard job.job.name == EventType.fileDeleted else { throw UnrecoverableError("no handler for job \(job.job.name)") }
-        for key in try job.job.event(FileObjectsRemoval.self).payload.keys { try await storage.delete(key: key) }
-        return nil
-    }
+    let events = FileEvents.handlers
+    let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
+                             handler: events.bind(.init(storage: storage)))
     let relay = OutboxRelay(schema: "file", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// A stored file as the service keeps it.
 public struct StoredFile: Sendable, Equatable {
@@ -103,10 +104,9 @@ public struct FileStore: Sendable {
             var changed = false
             for try await _ in rows.decode(UUID.self) { changed = true }
             guard changed else { return false }
-            try await outbox.enqueue(
-                EventEnvelope(type: EventType.fileDeleted, requestId: requestId,
-                              payload: FileObjectsRemoval(fileId: f.id, keys: f.objects.values.map(\.key).sorted())),
-                queue: "file", on: connection, logger: logger)
+            try await outbox.publish(
+                FileDeleted(FileObjectsRemoval(fileId: f.id, keys: f.objects.values.map(\.key).sorted())), requestId: requestId,
+                on: connection, logger: logger)
             return true
         }
     }

@@ -43,23 +43,12 @@ public func buildApplication(config: NotificationConfig, logger: Logger? = nil) 
         sms: SemaphoreSMSSender(client: http, baseURL: config.semaphoreBaseURL, apiKey: config.semaphoreAPIKey, senderName: config.smsSenderName),
         push: push
     )
+    let events = NotificationEvents.handlers
     let worker = QueueWorker(
-        queue: "notification", redis: redis,
+        queue: events.queue.name, redis: redis,
         options: config.common.workerOptions(concurrency: config.workerConcurrency),
-        logger: logger
-    ) { job in
-        do {
-            try await dispatcher.handle(name: job.job.name, json: job.job.data, jobId: job.job.id, logger: job.logger)
-        } catch DeliveryError.permanent(let reason) {
-            // A provider refused for good (bad address, ...): no point retrying.
-            throw UnrecoverableError(reason)
-        } catch let error as DecodingError {
-            throw UnrecoverableError("job data is not what \(job.job.name) carries: \(error)")
-        } catch let error as NotificationDispatcher.UnknownJob {
-            throw UnrecoverableError(error.description)
-        }
-        return nil
-    }
+        logger: logger, handler: events.bind(dispatcher)
+    )
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)

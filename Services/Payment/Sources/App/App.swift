@@ -33,23 +33,9 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let sealer = try Sealer(base64Key: config.dataKey)
     let loans = LoanStore(client: postgres, logger: logger)
 
-    let worker = QueueWorker(queue: "payment", redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger) { job in
-        switch job.job.name {
-        case EventType.paymongoPaymentPaid, EventType.paymongoPaymentFailed:
-            let event = try job.job.event(PayMongoPaymentEvent.self)
-            try await payments.handle(event.payload, requestId: event.requestId)
-        case EventType.paymongoRefundUpdated:
-            try await payments.refundUpdated(try job.job.event(PayMongoRefundEvent.self).payload)
-        case EventType.loanInstallmentDue:
-            let event = try job.job.event(LoanInstallmentDue.self)
-            try await loans.collect(loanId: event.payload.loanId, requestId: event.requestId)
-        case EventType.paymongoRefundRequested:
-            try await payments.sendRefund(try job.job.event(RefundRequested.self).payload.refundId)
-        default:
-            try await bookingEvents.handle(job.job)
-        }
-        return nil
-    }
+    let events = PaymentEvents.handlers
+    let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
+                             handler: events.bind(.init(payments: payments, loans: loans, bookings: bookingEvents)))
     let relay = OutboxRelay(schema: "payment", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
@@ -77,44 +63,4 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     return serviceApplication(
         router: router, common: config.common, schema: "payment", migrations: try paymentMigrations(),
         postgres: postgres, services: [RedisService(redis)], afterMigration: [worker, relay], logger: logger)
-}
-
-/// What the booking's life means for its money (the `payment` queue).
-public struct BookingEventHandler: Sendable {
-    let escrow: EscrowStore
-    let logger: Logger
-
-    public func handle(_ job: Job) async throws {
-        switch job.name {
-        case EventType.bookingAccepted:
-            // The escrow the consumer will pay into.
-            let event = try job.event(BookingEvent.self)
-            do {
-                _ = try await escrow.open(for: event.payload.booking)
-            } catch EscrowStore.Failure.badAmount {
-                throw UnrecoverableError("booking \(event.payload.booking.id) has an amount escrow cannot take")
-            }
-        case EventType.bookingCompleted:
-            let event = try job.event(BookingEvent.self)
-            try await settle(event.payload.booking.id, move: .release, requestId: event.requestId)
-        case EventType.bookingCancelled:
-            let event = try job.event(BookingEvent.self)
-            try await settle(event.payload.booking.id, move: .refund(nil), requestId: event.requestId)
-        default:
-            throw UnrecoverableError("no handler for job \(job.name)")
-        }
-    }
-
-    /// Release or refund the booking's escrow; one never paid is called off.
-    func settle(_ bookingId: UUID, move: EscrowMove, requestId: String?) async throws {
-        guard let t = try await escrow.find(bookingId: bookingId) else { return }
-        let next: EscrowMove = t.escrowStatus == EscrowStatus.pending.rawValue ? .cancel : move
-        do {
-            _ = try await escrow.apply(next, id: t.id, requestId: requestId)
-        } catch EscrowStore.Failure.move(.illegal) {
-            // Already settled (a repeated event, or an admin was first): nothing to do.
-        } catch EscrowStore.Failure.move(.disputed) {
-            logger.info("release held by an open dispute", metadata: ["transactionId": .string(t.id.uuidString)])
-        }
-    }
 }

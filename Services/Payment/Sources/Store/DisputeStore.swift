@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.disputes`: opening one freezes the escrow's release (and the
 /// booking's automatic completion, through `dispute.opened` to core); an
@@ -42,11 +43,8 @@ public struct DisputeStore: Sendable {
                 try await connection.query(
                     "UPDATE payment.transactions SET disputed = true, updated_at = now() WHERE id = \(transactionId)", logger: logger)
                 // Core holds the booking's completion; the AI counts it against trust.
-                for queue in ["core", "ai"] {
-                    try await outbox.enqueue(
-                        EventEnvelope(type: EventType.disputeOpened, requestId: requestId, payload: BookingDisputeEvent(bookingId: t.bookingId, open: true)),
-                        queue: queue, on: connection, logger: logger)
-                }
+                try await outbox.publish(
+                    DisputeOpened(BookingDisputeEvent(bookingId: t.bookingId, open: true)), requestId: requestId, on: connection, logger: logger)
                 return dispute
             }
         } catch let error as PSQLError where error.isUniqueViolation {
@@ -91,11 +89,8 @@ public struct DisputeStore: Sendable {
                 WHERE id = \(id) RETURNING \(unescaped: Self.columns)
                 """, logger: logger))!
             if let bookingId {
-                for queue in ["core", "ai"] {
-                    try await outbox.enqueue(
-                        EventEnvelope(type: EventType.disputeClosed, requestId: requestId, payload: BookingDisputeEvent(bookingId: bookingId, open: false)),
-                        queue: queue, on: connection, logger: logger)
-                }
+                try await outbox.publish(
+                    DisputeClosed(BookingDisputeEvent(bookingId: bookingId, open: false)), requestId: requestId, on: connection, logger: logger)
             }
             return resolved
         }

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.transactions` and the ledger. Every move locks the escrow row,
 /// asks the state machine, and writes the new state, its balanced posting
@@ -136,28 +137,21 @@ public struct EscrowStore: Sendable {
                 RETURNING id
                 """, logger: logger)
             for try await refundId in rows.decode(UUID.self) {
-                try await outbox.enqueue(
-                    EventEnvelope(type: EventType.paymongoRefundRequested, requestId: requestId, payload: RefundRequested(refundId: refundId)),
-                    queue: "payment", on: connection, logger: logger)
+                try await outbox.publish(RefundRequested(refundId: refundId), requestId: requestId, on: connection, logger: logger)
             }
         }
-        let event: String? = switch move {
-        case .hold: EventType.escrowHeld
-        case .release: EventType.escrowReleased
-        case .refund: EventType.escrowRefunded
+        let event: (any EscrowMovementEvent.Type)? = switch move {
+        case .hold: EscrowHeld.self
+        case .release: EscrowReleased.self
+        case .refund: EscrowRefunded.self
         case .cancel: nil
         }
         if let event {
             let moved = effect.release + effect.refund
-            let payload = EscrowEvent(transaction: updated, movedAmount: moved)
-            try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "ai", on: connection, logger: logger)
-            if event == EventType.escrowHeld {
-                // Core lets the job start once the money is in escrow.
-                try await outbox.enqueue(EventEnvelope(type: event, requestId: requestId, payload: payload), queue: "core", on: connection, logger: logger)
-            }
-            for notice in EscrowNotices.notices(for: updated, event: event, moved: moved, deducted: releasedFee + premium, appBaseURL: appBaseURL) {
-                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                         queue: "notification", on: connection, logger: logger)
+            let movement = event.init(EscrowEvent(transaction: updated, movedAmount: moved))
+            try await outbox.publish(movement, requestId: requestId, on: connection, logger: logger)
+            for notice in EscrowNotices.notices(for: updated, event: event.name, moved: moved, deducted: releasedFee + premium, appBaseURL: appBaseURL) {
+                try await outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
             }
         }
         return updated

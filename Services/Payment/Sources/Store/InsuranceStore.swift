@@ -4,6 +4,7 @@ import NIOCore
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.insurance_policies` and `payment.insurance_claims`: job cover a
 /// provider buys for a booking (charged at release), claims the customer
@@ -155,8 +156,7 @@ public struct InsuranceStore: Sendable {
                 let notice = NotifyUserRequest(userId: claim.claimantId, kind: .claimPaid, variables: [
                     "amount": Peso.format(pay), "policyNumber": policyNumber, "destination": claim.destination,
                 ], data: ["claimId": id.uuidString.lowercased(), "policyId": claim.policyId.uuidString.lowercased()])
-                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                         queue: "notification", on: connection, logger: logger)
+                try await outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
             }
             let rows = try await connection.query(
                 """

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.micro_loans` and their installments. The principal goes to the
 /// provider's balance on approval; each installment falls due as a delayed
@@ -101,9 +102,9 @@ public struct LoanStore: Sendable {
                     INSERT INTO payment.loan_installments (loan_id, number, due_date, principal, interest)
                     VALUES (\(id), \(i.number), \(i.dueDate), \(i.principal), \(i.interest))
                     """, logger: logger)
-                try await Self.outbox.enqueue(
-                    EventEnvelope(type: EventType.loanInstallmentDue, requestId: requestId, payload: LoanInstallmentDue(loanId: id)),
-                    queue: "payment", delay: .seconds(max(0, i.dueDate.timeIntervalSince(now))), on: connection, logger: logger)
+                try await Self.outbox.publish(
+                    LoanInstallmentDue(loanId: id), requestId: requestId,
+                    delay: .seconds(max(0, i.dueDate.timeIntervalSince(now))), on: connection, logger: logger)
             }
             try await connection.query(
                 """
@@ -117,8 +118,7 @@ public struct LoanStore: Sendable {
                 "amount": Peso.format(amount), "total": Peso.format(schedule.reduce(0) { $0 + $1.total }), "termMonths": String(term),
                 "firstDue": ManilaDate.format(schedule[0].dueDate),
             ], data: ["loanId": id.uuidString.lowercased()])
-            try await Self.outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                          queue: "notification", on: connection, logger: logger)
+            try await Self.outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
             return try await Self.loan(id, now: now, on: connection, logger: logger)!
         }
     }
@@ -142,9 +142,8 @@ public struct LoanStore: Sendable {
                     WHERE id = \(loanId) AND (collection_retry_at IS NULL OR collection_retry_at <= \(now)) RETURNING id
                     """, logger: logger)
                 for try await _ in claimed.decode(UUID.self) {
-                    try await Self.outbox.enqueue(
-                        EventEnvelope(type: EventType.loanInstallmentDue, requestId: requestId, payload: LoanInstallmentDue(loanId: loanId)),
-                        queue: "payment", delay: .seconds(86_400), on: connection, logger: logger)
+                    try await Self.outbox.publish(
+                        LoanInstallmentDue(loanId: loanId), requestId: requestId, delay: .seconds(86_400), on: connection, logger: logger)
                 }
             }
             return collected

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.payments` and `payment.webhook_events`.
 public struct PaymentStore: Sendable {
@@ -68,7 +69,7 @@ public struct PaymentStore: Sendable {
             var fresh = false
             for try await _ in rows.decode(String.self) { fresh = true }
             guard fresh else { return false }
-            try await outbox.enqueue(job, queue: "payment", on: connection, logger: logger)
+            try await outbox.publish(job, on: connection, logger: logger)
             return true
         }
     }

@@ -4,6 +4,7 @@ import NIOCore
 import PostgresNIO
 import ServiceKit
 import TrustTradeDTO
+import TrustTradeEvents
 
 /// `payment.payouts`: asked for against the ledger balance, set aside at
 /// once, sent or returned by an admin's decision.
@@ -84,8 +85,7 @@ public struct PayoutStore: Sendable {
                 let notice = NotifyUserRequest(userId: current.providerUserId, kind: .payoutSent, variables: [
                     "amount": Peso.format(current.amount), "destination": current.destination,
                 ], data: ["payoutId": id.uuidString.lowercased()])
-                try await outbox.enqueue(EventEnvelope(type: EventType.notificationRequested, requestId: requestId, payload: notice),
-                                         queue: "notification", on: connection, logger: logger)
+                try await outbox.publish(NotificationRequested(notice), requestId: requestId, on: connection, logger: logger)
             }
             return decided
         }
