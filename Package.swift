@@ -428,6 +428,12 @@ let package = Package(
             path: "Tests/FileServiceTests"
         ),
         .testTarget(name: "DTOTests", dependencies: ["TrustTradeDTO"], path: "Tests/DTOTests"),
+        // The subscription table against the services' handlers, deploy/services.json and docs/architecture.md.
+        .testTarget(
+            name: "EventTests",
+            dependencies: ["TrustTradeEvents", "AuthService", "CoreService", "PaymentService", "NotificationService", "FileService", "AIService"],
+            path: "Tests/EventTests"
+        ),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], path: "Tests/RedisTests"),
         .testTarget(name: "QueueTests", dependencies: ["Queue", "Redis", "TestSupport"], path: "Tests/QueueTests"),
         .testTarget(

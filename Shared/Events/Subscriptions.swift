@@ -9,11 +9,14 @@ public enum Subscriptions {
     public struct Entry: Sendable {
         public let event: any Event.Type
         public let queues: [EventQueue]
+        /// The payload's type name (for the architecture document).
+        public let payload: String
         public var name: String { event.name }
 
-        init(_ event: any Event.Type, to queues: EventQueue...) {
+        init<E: Event>(_ event: E.Type, to queues: EventQueue...) {
             self.event = event
             self.queues = queues
+            self.payload = String(describing: E.Payload.self)
         }
     }
 
@@ -77,5 +80,24 @@ public enum Subscriptions {
     /// The names of the events `queue` receives.
     public static func events(on queue: EventQueue) -> [String] {
         table.filter { $0.queues.contains(queue) }.map(\.name)
+    }
+
+    /// The table as Markdown, the event section of `docs/architecture.md`.
+    public static func markdown() -> String {
+        var lines = [
+            "| Event (job name) | Type | Payload | Queues (consumers) |",
+            "| --- | --- | --- | --- |",
+        ]
+        for entry in table {
+            let queues = entry.queues.map { "`\($0.name)`" }.joined(separator: ", ")
+            lines.append("| `\(entry.name)` | `\(entry.event)` | `\(entry.payload)` | \(queues) |")
+        }
+        lines.append("")
+        lines.append("| Queue | Events it receives |")
+        lines.append("| --- | --- |")
+        for queue in EventQueue.allCases {
+            lines.append("| `\(queue.name)` | \(events(on: queue).map { "`\($0)`" }.joined(separator: ", ")) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }
