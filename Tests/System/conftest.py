@@ -146,6 +146,9 @@ def auth_env(database_url, redis_url, standins):
         "AUTH_BCRYPT_COST": "4",
         "LOG_LEVEL": "warning",
         "STANDINS_URL": standins.url,
+        # As deployed: behind the gateway, the client's address is its X-Client-IP
+        # (tests tell their callers apart by it, e.g. for the login throttle).
+        "TRUST_PROXY": "true",
     }
 
 

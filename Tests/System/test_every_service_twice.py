@@ -89,7 +89,7 @@ def cluster(service_account, log_dir, tmp_path_factory):
     env = {
         "DATABASE_URL": c.database_url, "REDIS_URL": c.redis_url, "STANDINS_URL": standins.url,
         # info: the migrator says which instance applied what
-        "LOG_LEVEL": "info", "AUTH_BCRYPT_COST": "4",
+        "LOG_LEVEL": "info", "AUTH_BCRYPT_COST": "4", "TRUST_PROXY": "true",
         # A dead worker's jobs go back to wait within seconds, not a minute.
         "QUEUE_LOCK_DURATION_MS": "10000", "QUEUE_STALLED_INTERVAL_MS": "2000",
         "FCM_SERVICE_ACCOUNT_FILE": str(sa_path), "PAYMONGO_BASE_URL": standins.url + "/paymongo",

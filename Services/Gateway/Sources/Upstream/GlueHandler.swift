@@ -34,7 +34,17 @@ final class GlueHandler: ChannelDuplexHandler {
     private func partnerFlush() { context?.flush() }
 
     private func partnerWriteEOF() { context?.close(mode: .output, promise: nil) }
-    private func partnerCloseFull() { context?.close(promise: nil) }
+    /// The other side is gone: what it said last (a WebSocket close frame)
+    /// must still reach this side, so the close waits for the flush — but
+    /// not for long, if this side does not read.
+    private func partnerCloseFull() {
+        guard let context else { return }
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(channel.allocator.buffer(capacity: 0))).assumeIsolated().whenComplete { _ in
+            channel.close(promise: nil)
+        }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
     private var partnerWritable: Bool { context?.channel.isWritable ?? false }
 
     private func partnerBecameWritable() {
