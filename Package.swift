@@ -441,6 +441,8 @@ let package = Package(
             dependencies: [
                 "ServiceKit",
                 "TestSupport",
+                "Queue",
+                "Redis",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

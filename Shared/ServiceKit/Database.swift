@@ -54,6 +54,29 @@ public struct Migration: Sendable, Equatable {
         self.sql = sql
     }
 
+    /// What the migration does, as a checksum: its statements, without
+    /// comments and with white space folded, so fixing a comment never
+    /// makes an applied migration look changed.
+    public var checksum: String {
+        let statements = SQLScript.statements(sql).map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        return Migrator.sha256(statements.joined(separator: ";\n"))
+    }
+
+    /// Checksums this file was recorded with before: the whole file's bytes
+    /// (how applied migrations were recorded until checksums covered
+    /// statements only), and any `-- previous checksum: <hex>` line, written
+    /// where statements left the file on purpose (the outbox table, now
+    /// created for every schema by `OutboxTable`).
+    public var acceptedChecksums: Set<String> {
+        var accepted: Set<String> = [checksum, Migrator.sha256(sql)]
+        for line in sql.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("-- previous checksum:") else { continue }
+            accepted.insert(text.dropFirst("-- previous checksum:".count).trimmingCharacters(in: .whitespaces))
+        }
+        return accepted
+    }
+
     /// Reads `NNNN_name.sql` files from a folder, ordered by number.
     public static func load(from directory: URL) throws -> [Migration] {
         let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
@@ -133,10 +156,24 @@ public struct Migrator: Sendable {
         for try await (version, checksum) in rows.decode((Int, String).self) { done[version] = checksum }
 
         var applied: [Int] = []
+        // The outbox is every service's, so its table is the kit's (before the
+        // service's own files: a later one may refer to it).
+        for statement in OutboxTable.statements(schema: schema) {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
+
         for migration in migrations {
-            let checksum = Self.checksum(migration.sql)
+            let checksum = migration.checksum
             if let existing = done[migration.version] {
-                guard existing == checksum else { throw MigrationError.changed(version: migration.version, name: migration.name) }
+                guard migration.acceptedChecksums.contains(existing) else {
+                    throw MigrationError.changed(version: migration.version, name: migration.name)
+                }
+                if existing != checksum {
+                    // Recorded the old way: from now on, the statements' checksum.
+                    try await connection.query(
+                        "UPDATE \(unescaped: schema).schema_migrations SET checksum = \(checksum) WHERE version = \(migration.version)",
+                        logger: logger)
+                }
                 continue
             }
             logger.info("applying migration", metadata: ["schema": .string(schema), "migration": .string("\(migration.version)_\(migration.name)")])
@@ -171,8 +208,8 @@ public struct Migrator: Sendable {
         return Int32(bitPattern: hash)
     }
 
-    static func checksum(_ sql: String) -> String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    public static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

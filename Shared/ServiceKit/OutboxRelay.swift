@@ -17,10 +17,15 @@ public struct OutboxRelay: Service {
     let interval: Duration
     let batchSize: Int
     let gate: StartGate?
+    /// Published rows are kept this long (to trace what left and when),
+    /// then deleted: the table holds what is in flight, not all history.
+    let retention: Duration
+    static let purgeEvery: Duration = .seconds(60)
 
     public init(
         schema: String, postgres: PostgresClient, logger: Logger, interval: Duration = .milliseconds(200),
-        batchSize: Int = 100, gate: StartGate? = nil, queues: @escaping @Sendable (String) -> JobQueue
+        batchSize: Int = 100, retention: Duration = .seconds(7 * 86_400), gate: StartGate? = nil,
+        queues: @escaping @Sendable (String) -> JobQueue
     ) {
         self.schema = schema
         self.postgres = postgres
@@ -28,6 +33,7 @@ public struct OutboxRelay: Service {
         self.logger = logger
         self.interval = interval
         self.batchSize = batchSize
+        self.retention = retention
         self.gate = gate
     }
 
@@ -40,7 +46,14 @@ public struct OutboxRelay: Service {
 
     public func run() async throws {
         await gate?.wait()
+        var nextPurge = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if ContinuousClock.now >= nextPurge {
+                nextPurge = ContinuousClock.now + Self.purgeEvery
+                do { try await purgePublished() } catch {
+                    logger.warning("outbox purge failed; will retry", metadata: ["schema": .string(schema), "error": .string("\(error)")])
+                }
+            }
             var relayed = 0
             do {
                 relayed = try await relayBatch()
@@ -81,6 +94,55 @@ public struct OutboxRelay: Service {
             }
             return events.count
         }
+    }
+}
+
+extension OutboxRelay {
+    /// Deletes rows published longer ago than the retention, a bounded
+    /// batch at a time so no delete holds many locks. Returns how many.
+    @discardableResult
+    public func purgePublished() async throws -> Int {
+        let seconds = Double(retention.components.seconds) + Double(retention.components.attoseconds) / 1e18
+        var total = 0
+        while true {
+            let rows = try await postgres.query(
+                """
+                WITH old AS (
+                    SELECT id FROM \(unescaped: schema).outbox
+                    WHERE published_at < now() - make_interval(secs => \(seconds))
+                    ORDER BY published_at LIMIT 1000
+                )
+                DELETE FROM \(unescaped: schema).outbox WHERE id IN (SELECT id FROM old) RETURNING 1
+                """, logger: logger)
+            var deleted = 0
+            for try await _ in rows { deleted += 1 }
+            total += deleted
+            if deleted < 1000 || Task.isShuttingDownGracefully { return total }
+        }
+    }
+}
+
+/// The outbox table, the same in every service's schema, made by the
+/// `Migrator` before the service's own files (`IF NOT EXISTS`: schemas whose
+/// early migrations made it keep theirs).
+public enum OutboxTable {
+    public static func statements(schema: String) -> [String] {
+        [
+            """
+            CREATE TABLE IF NOT EXISTS \(schema).outbox (
+                id UUID PRIMARY KEY,
+                queue VARCHAR(40) NOT NULL,
+                event_type VARCHAR(80) NOT NULL,
+                payload JSONB NOT NULL,
+                request_id VARCHAR(128),
+                delay_ms BIGINT NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                published_at TIMESTAMPTZ
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON \(schema).outbox (created_at) WHERE published_at IS NULL",
+            "CREATE INDEX IF NOT EXISTS outbox_published_idx ON \(schema).outbox (published_at) WHERE published_at IS NOT NULL",
+        ]
     }
 }
 

@@ -77,6 +77,8 @@ public struct CommonConfig: Sendable {
     /// lock + 2 × interval.
     public var queueLockDurationMs: Int
     public var queueStalledIntervalMs: Int
+    /// How long published outbox rows are kept before they are deleted.
+    public var outboxRetention: Duration
 
     public init(serviceName: String, defaultPort: Int, settings: Settings) throws {
         self.serviceName = serviceName
@@ -92,6 +94,9 @@ public struct CommonConfig: Sendable {
         self.trustProxy = try settings.bool("TRUST_PROXY", default: false)
         self.queueLockDurationMs = try settings.int("QUEUE_LOCK_DURATION_MS", default: 30_000)
         self.queueStalledIntervalMs = try settings.int("QUEUE_STALLED_INTERVAL_MS", default: 30_000)
+        let retentionHours = try settings.int("OUTBOX_RETENTION_HOURS", default: 168)
+        guard retentionHours >= 1 else { throw ConfigurationError(key: "OUTBOX_RETENTION_HOURS", message: "must be at least 1") }
+        self.outboxRetention = .seconds(retentionHours * 3600)
         guard queueLockDurationMs >= 1_000 else { throw ConfigurationError(key: "QUEUE_LOCK_DURATION_MS", message: "must be at least 1000") }
         guard queueStalledIntervalMs >= 500 else { throw ConfigurationError(key: "QUEUE_STALLED_INTERVAL_MS", message: "must be at least 500") }
     }

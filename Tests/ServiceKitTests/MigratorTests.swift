@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Queue
+import Redis
 import ServiceKit
 import TestSupport
 import XCTest
@@ -58,7 +60,7 @@ final class MigratorTests: XCTestCase {
             } catch {}
             var tables: [String] = []
             for try await t in try await client.query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'shop' ORDER BY 1", logger: logger).decode(String.self) { tables.append(t) }
-            XCTAssertEqual(tables, ["schema_migrations", "widgets"])
+            XCTAssertEqual(tables, ["outbox", "schema_migrations", "widgets"], "the outbox is the kit's, in every schema")
             var versions: [Int] = []
             for try await v in try await client.query("SELECT version FROM shop.schema_migrations ORDER BY 1", logger: logger).decode(Int.self) { versions.append(v) }
             XCTAssertEqual(versions, [1, 2])
@@ -77,6 +79,52 @@ final class MigratorTests: XCTestCase {
             } catch let error as MigrationError {
                 XCTAssertTrue(error.description.contains("changed"))
             }
+        }
+    }
+
+    func testCommentsMayChangeAndOldChecksumsStillPass() async throws {
+        try await withPostgres { client in
+            let logger = Logger(label: "m")
+            try await Migrator(schema: "shop", migrations: Self.migrations).migrate(client: client, logger: logger)
+            var commented = Self.migrations
+            commented[1] = Migration(version: 2, name: "seed", sql: "-- the first widgets\nINSERT INTO widgets (name)\n    VALUES ('first'), ('it''s; second');")
+            let applied = try await Migrator(schema: "shop", migrations: commented).migrate(client: client, logger: logger)
+            XCTAssertEqual(applied, [], "a comment or layout change is no change")
+
+            // A database recorded when checksums covered the whole file.
+            let legacy = Migrator.sha256(Self.migrations[0].sql)
+            try await client.query("UPDATE shop.schema_migrations SET checksum = \(legacy) WHERE version = 1", logger: logger)
+            try await Migrator(schema: "shop", migrations: Self.migrations).migrate(client: client, logger: logger)
+            var recorded = ""
+            for try await c in try await client.query("SELECT checksum FROM shop.schema_migrations WHERE version = 1", logger: logger).decode(String.self) { recorded = c }
+            XCTAssertEqual(recorded, Self.migrations[0].checksum, "rewritten to the statements' checksum")
+
+            // Statements that left a file on purpose name the checksum it had.
+            var moved = Self.migrations
+            moved[1] = Migration(version: 2, name: "seed", sql: "-- moved elsewhere\n-- previous checksum: \(Self.migrations[1].checksum)\n")
+            let none = try await Migrator(schema: "shop", migrations: moved).migrate(client: client, logger: logger)
+            XCTAssertEqual(none, [])
+        }
+    }
+
+    func testPublishedOutboxRowsAreDeletedAfterTheRetention() async throws {
+        try await withPostgres { client in
+            let logger = Logger(label: "m")
+            try await Migrator(schema: "shop", migrations: Self.migrations).migrate(client: client, logger: logger)
+            try await client.query("""
+                INSERT INTO shop.outbox (id, queue, event_type, payload, published_at) VALUES
+                    (gen_random_uuid(), 'core', 'old', '{}', now() - interval '8 days'),
+                    (gen_random_uuid(), 'core', 'recent', '{}', now() - interval '1 hour'),
+                    (gen_random_uuid(), 'core', 'waiting', '{}', NULL)
+                """, logger: logger)
+            let redis = try RedisClient(url: TestEnvironment.redisURL(db: 1), logger: logger)
+            let relay = OutboxRelay(schema: "shop", postgres: client, logger: logger, retention: .seconds(7 * 86_400)) { JobQueue(name: $0, redis: redis) }
+            let purged = try await relay.purgePublished()
+            XCTAssertEqual(purged, 1)
+            var left: [String] = []
+            for try await t in try await client.query("SELECT event_type FROM shop.outbox ORDER BY 1", logger: logger).decode(String.self) { left.append(t) }
+            XCTAssertEqual(left, ["recent", "waiting"], "unpublished rows are never purged")
+            await redis.close()
         }
     }
 

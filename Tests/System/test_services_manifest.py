@@ -115,9 +115,11 @@ def test_the_list_is_consistent():
     for s in m["services"]:
         if s["schema"]:
             assert s["upstream"], f"{s['name']}: a service with a schema sits behind the gateway"
+        # Each queue's consumer is its service's event handlers (EventTests
+        # checks the handlers against the subscription table and this list).
         for q in s["queues"]:
-            assert re.search(rf'QueueWorker\(\s*queue:\s*"{q}"|JobQueue\(name:\s*"{q}"',
-                             (ROOT / s["path"] / "Sources" / "App" / "App.swift").read_text()), f"{s['name']}: queue {q}"
+            events = "".join(p.read_text() for p in (ROOT / s["path"] / "Sources" / "Events").glob("*.swift"))
+            assert re.search(rf'EventHandlers<\w+>\(queue:\s*\.{q}\)', events), f"{s['name']}: queue {q}"
 
 
 def test_run_plan_lists_every_service_with_its_port():

@@ -27,7 +27,7 @@ public func buildApplication(config: AIConfig, logger: Logger? = nil) async thro
                              handler: events.bind(.init(trust: trust, moderation: moderation)))
     let index = MatchingIndex()
     let matching = MatchingStore(client: postgres, logger: logger, index: index, interval: config.matchingRefresh)
-    let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
+    let relay = OutboxRelay(schema: "ai", postgres: postgres, logger: logger, retention: config.common.outboxRetention) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)

@@ -64,14 +64,7 @@ CREATE TABLE processed_events (
 );
 
 -- Events out (DESIGN "Contracts"), as in every service.
-CREATE TABLE outbox (
-    id UUID PRIMARY KEY,
-    queue VARCHAR(40) NOT NULL,
-    event_type VARCHAR(80) NOT NULL,
-    payload JSONB NOT NULL,
-    request_id VARCHAR(128),
-    delay_ms BIGINT NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    published_at TIMESTAMPTZ
-);
-CREATE INDEX outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL;
+
+-- The outbox table that was created here is now ServiceKit's (OutboxTable,
+-- made by the Migrator for every schema).
+-- previous checksum: aaa4d2dad08a10629219cd4e618af8d2d5495472cd4a8b2f79d778f94b908fa0

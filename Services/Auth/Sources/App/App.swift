@@ -60,7 +60,7 @@ public func buildApplication(config: AuthConfig, logger: Logger? = nil) async th
     let migrations = try authMigrations()
     let migrated = StartGate()
     // Emails and user.registered events leave through the outbox.
-    let relay = OutboxRelay(schema: "auth", postgres: postgres, logger: logger, gate: migrated) { name in
+    let relay = OutboxRelay(schema: "auth", postgres: postgres, logger: logger, retention: config.common.outboxRetention, gate: migrated) { name in
         JobQueue(name: name, redis: redis)
     }
     // Other services' news about accounts (a consumer became a provider).

@@ -78,13 +78,7 @@ CREATE TABLE signing_keys (
 
 -- Events written in the same transaction as the change that causes them;
 -- a relay moves them to the queue (DESIGN "Contracts").
-CREATE TABLE outbox (
-    id UUID PRIMARY KEY,
-    queue VARCHAR(40) NOT NULL,
-    event_type VARCHAR(80) NOT NULL,
-    payload JSONB NOT NULL,
-    request_id VARCHAR(128),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    published_at TIMESTAMPTZ
-);
-CREATE INDEX outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL;
+
+-- The outbox table that was created here is now ServiceKit's (OutboxTable,
+-- made by the Migrator for every schema).
+-- previous checksum: 727e6347b3163932b8d2e6be74271f29946c2a52b85e6b5084354ef47c9b5518

@@ -36,7 +36,7 @@ public func buildApplication(config: CoreConfig, logger: Logger? = nil) async th
     let events = CoreEvents.handlers
     let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
                              handler: events.bind(.init(profiles: profiles, bookings: bookings, providers: providerStore, directory: directory)))
-    let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
+    let relay = OutboxRelay(schema: "core", postgres: postgres, logger: logger, retention: config.common.outboxRetention) { name in JobQueue(name: name, redis: redis) }
 
     let sessions = RedisSessionChecker(redis: redis)
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: sessions)

@@ -40,7 +40,7 @@ public func buildApplication(config: FileConfig, storage override: BlobStorage? 
     let events = FileEvents.handlers
     let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
                              handler: events.bind(.init(storage: storage)))
-    let relay = OutboxRelay(schema: "file", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
+    let relay = OutboxRelay(schema: "file", postgres: postgres, logger: logger, retention: config.common.outboxRetention) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)

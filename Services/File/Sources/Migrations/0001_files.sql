@@ -27,14 +27,7 @@ CREATE TABLE file_viewers (
 );
 
 -- Events out (DESIGN "Contracts"), as in every service.
-CREATE TABLE outbox (
-    id UUID PRIMARY KEY,
-    queue VARCHAR(40) NOT NULL,
-    event_type VARCHAR(80) NOT NULL,
-    payload JSONB NOT NULL,
-    request_id VARCHAR(128),
-    delay_ms BIGINT NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    published_at TIMESTAMPTZ
-);
-CREATE INDEX outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL;
+
+-- The outbox table that was created here is now ServiceKit's (OutboxTable,
+-- made by the Migrator for every schema).
+-- previous checksum: 0437cf0fac70e8e7fb121c13ad64466ef2be0beb08346f19f98e92e127faa6ab

@@ -36,7 +36,7 @@ public func buildApplication(config: PaymentConfig, logger: Logger? = nil) async
     let events = PaymentEvents.handlers
     let worker = QueueWorker(queue: events.queue.name, redis: redis, options: config.common.workerOptions(concurrency: config.workerConcurrency), logger: logger,
                              handler: events.bind(.init(payments: payments, loans: loans, bookings: bookingEvents)))
-    let relay = OutboxRelay(schema: "payment", postgres: postgres, logger: logger) { name in JobQueue(name: name, redis: redis) }
+    let relay = OutboxRelay(schema: "payment", postgres: postgres, logger: logger, retention: config.common.outboxRetention) { name in JobQueue(name: name, redis: redis) }
 
     let verifier = TokenVerifier(common: config.common, httpClient: .internalNetwork, sessions: RedisSessionChecker(redis: redis))
     let router = Router.service(AppRequestContext.self)

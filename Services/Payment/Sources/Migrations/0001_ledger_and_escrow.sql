@@ -68,14 +68,7 @@ CREATE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE ON ledger_entries
     FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 
 -- Events out (DESIGN "Contracts"), as in every service.
-CREATE TABLE outbox (
-    id UUID PRIMARY KEY,
-    queue VARCHAR(40) NOT NULL,
-    event_type VARCHAR(80) NOT NULL,
-    payload JSONB NOT NULL,
-    request_id VARCHAR(128),
-    delay_ms BIGINT NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    published_at TIMESTAMPTZ
-);
-CREATE INDEX outbox_unpublished_idx ON outbox (created_at) WHERE published_at IS NULL;
+
+-- The outbox table that was created here is now ServiceKit's (OutboxTable,
+-- made by the Migrator for every schema).
+-- previous checksum: 452a528ef6452058d5d22f14818d8868c63687c5ecb0a66e9d208dbc2aab58b0
