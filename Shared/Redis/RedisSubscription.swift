@@ -151,38 +151,32 @@ public final class RedisSubscription: AsyncSequence, Sendable {
 
     /// Adds channels.
     public func subscribe(_ channels: [String]) async throws {
-        let conn = state.withLock { s -> RedisConnection? in
-            s.channels.formUnion(channels)
-            return s.connection
-        }
-        if let conn, !channels.isEmpty { try await Self.confirm(conn, "SUBSCRIBE", channels) }
+        try await change("SUBSCRIBE", channels) { $0.channels.formUnion(channels) }
     }
 
     /// Removes channels.
     public func unsubscribe(_ channels: [String]) async throws {
-        let conn = state.withLock { s -> RedisConnection? in
-            s.channels.subtract(channels)
-            return s.connection
-        }
-        if let conn, !channels.isEmpty { try await Self.confirm(conn, "UNSUBSCRIBE", channels) }
+        try await change("UNSUBSCRIBE", channels) { $0.channels.subtract(channels) }
     }
 
     /// Adds glob patterns.
     public func psubscribe(_ patterns: [String]) async throws {
-        let conn = state.withLock { s -> RedisConnection? in
-            s.patterns.formUnion(patterns)
-            return s.connection
-        }
-        if let conn, !patterns.isEmpty { try await Self.confirm(conn, "PSUBSCRIBE", patterns) }
+        try await change("PSUBSCRIBE", patterns) { $0.patterns.formUnion(patterns) }
     }
 
     /// Removes glob patterns.
     public func punsubscribe(_ patterns: [String]) async throws {
+        try await change("PUNSUBSCRIBE", patterns) { $0.patterns.subtract(patterns) }
+    }
+
+    /// Records the new set (a reconnect subscribes to it) and tells the
+    /// live connection, if there is one.
+    private func change(_ command: String, _ names: [String], _ update: (inout State) -> Void) async throws {
         let conn = state.withLock { s -> RedisConnection? in
-            s.patterns.subtract(patterns)
+            update(&s)
             return s.connection
         }
-        if let conn, !patterns.isEmpty { try await Self.confirm(conn, "PUNSUBSCRIBE", patterns) }
+        if let conn, !names.isEmpty { try await Self.confirm(conn, command, names) }
     }
 
     /// Closes the connection and ends the message sequence.

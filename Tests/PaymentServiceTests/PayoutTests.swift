@@ -9,14 +9,22 @@ import TrustTradeDTO
 import XCTest
 
 final class PayoutTests: XCTestCase {
-    func testAPayoutAskedAgainWithTheSameKeyIsMadeOnce() async throws {
-        try await EscrowLedgerTests.withStore("payoutkeys") { escrow, client, logger in
+    /// A provider who earned ₱1,500.00 (₱1,350.00 theirs after the fee), and
+    /// the payout store with a fresh sealing key.
+    func withEarnings(_ name: String, _ body: @Sendable (EscrowStore, PayoutStore, UUID, PostgresClient, Logger) async throws -> Void) async throws {
+        try await EscrowLedgerTests.withStore(name) { escrow, client, logger in
             let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
             let payouts = PayoutStore(client: client, logger: logger, sealer: try Sealer(base64Key: key))
             let provider = UUID()
             let t = try await escrow.open(for: EscrowLedgerTests.booking(total: 150_000, provider: provider))
             _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
             _ = try await escrow.apply(.release, id: t.id, requestId: nil)
+            try await body(escrow, payouts, provider, client, logger)
+        }
+    }
+
+    func testAPayoutAskedAgainWithTheSameKeyIsMadeOnce() async throws {
+        try await withEarnings("payoutkeys") { escrow, payouts, provider, _, _ in
             let fields = try PayoutFields.validate(PayoutRequest(amount: 30_000, method: "gcash", accountName: "Ramon Reyes",
                                                                  accountNumber: "09171234567", bank: "GCash"))
             // Ten retries of one request racing (its kept answer was lost): one payout.
@@ -44,14 +52,7 @@ final class PayoutTests: XCTestCase {
     }
 
     func testPayoutsNeverSpendMoreThanTheBalanceAndKeepTheAccountSealed() async throws {
-        try await EscrowLedgerTests.withStore("payouts") { escrow, client, logger in
-            let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-            let payouts = PayoutStore(client: client, logger: logger, sealer: try Sealer(base64Key: key))
-            let provider = UUID()
-            // ₱1,500.00 earned: ₱1,350.00 to the provider.
-            let t = try await escrow.open(for: EscrowLedgerTests.booking(total: 150_000, provider: provider))
-            _ = try await escrow.apply(.hold, id: t.id, requestId: nil)
-            _ = try await escrow.apply(.release, id: t.id, requestId: nil)
+        try await withEarnings("payouts") { escrow, payouts, provider, client, logger in
 
             let fields = try PayoutFields.validate(PayoutRequest(amount: 30_000, method: "instapay", accountName: "Ramon Reyes",
                                                                  accountNumber: "1234-5678-9012", bank: "BDO"))
