@@ -2,6 +2,14 @@ import HTTPTypes
 import Hummingbird
 import TrustTradeDTO
 
+/// A failure that knows how it looks to a client. A domain or store failure
+/// conforms once (status, code, message, details in `apiError`), handlers let
+/// it propagate (`try await store.x()`), and the error middleware renders it
+/// in the seed's envelope.
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}
+
 /// An error a handler throws on purpose: a status, a code and a message a
 /// person can read. The error middleware turns it into the seed's envelope.
 public struct APIError: Error, Sendable, CustomStringConvertible {
@@ -76,7 +84,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension ValidationFailure {
+extension APIError: APIErrorConvertible {
+    public var apiError: APIError { self }
+}
+
+extension ValidationFailure: APIErrorConvertible {
     public var apiError: APIError {
         APIError(.badRequest, code: .validation, message: message, details: fields)
     }

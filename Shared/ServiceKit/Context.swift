@@ -32,6 +32,32 @@ extension ServiceRequestContext {
     }
 }
 
+extension ServiceRequestContext {
+    /// The verified identity when it has `role`: a 401 without one, a 403
+    /// (`message`, or the usual one) with another role.
+    @discardableResult
+    public func requireRole(_ role: UserType, _ message: String? = nil) throws -> Identity {
+        let identity = try requireIdentity()
+        guard identity.userType == role else { throw message.map(APIError.forbidden) ?? APIError.forbidden() }
+        return identity
+    }
+}
+
+extension Identity {
+    public var isAdmin: Bool { userType == .admin }
+
+    /// An admin, or the person `owners` names (any of them: e.g. both sides
+    /// of a booking).
+    public func isAdmin(orOneOf owners: UUID?...) -> Bool {
+        isAdmin || owners.contains(userId)
+    }
+
+    /// A 403 (`message`) unless `isAdmin(orOneOf:)`.
+    public func requireAdmin(orOneOf owners: UUID?..., message: String) throws {
+        guard isAdmin || owners.contains(userId) else { throw APIError.forbidden(message) }
+    }
+}
+
 /// The default context: JSON bodies up to 1 MiB.
 public struct AppRequestContext: ServiceRequestContext {
     public var coreContext: CoreRequestContextStorage

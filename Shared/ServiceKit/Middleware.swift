@@ -94,9 +94,7 @@ public struct ErrorEnvelopeMiddleware<Context: ServiceRequestContext>: RouterMid
 
     static func apiError(for error: any Error) -> APIError {
         switch error {
-        case let e as APIError:
-            return e
-        case let e as ValidationFailure:
+        case let e as any APIErrorConvertible:
             return e.apiError
         case let e as DecodingError:
             return APIError.from(e)
