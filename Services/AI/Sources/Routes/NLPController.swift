@@ -40,8 +40,7 @@ public struct NLPController<Context: ServiceRequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[ModerationItemDTO]> {
-        let identity = try context.requireIdentity()
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins see the moderation list") }
+        try context.requireRole(.admin, "Only admins see the moderation list")
         let query = request.uri.queryParameters
         let page = try request.pageRequest()
         let status = query.get("status") ?? "open"
@@ -65,13 +64,7 @@ public struct NLPController<Context: ServiceRequestContext>: Sendable {
         if let note = body.note, note.unicodeScalars.count > Self.maximumNoteLength || note.unicodeScalars.contains("\u{0}") {
             throw APIError.validation("note", "note is at most \(Self.maximumNoteLength) characters, without NUL characters")
         }
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins resolve moderation items") }
-        do {
-            return Envelope(try await moderation.resolve(id: id, dismiss: action == "dismiss", admin: identity.userId, note: body.note))
-        } catch ModerationStore.Failure.notFound {
-            throw APIError.notFound("No such item")
-        } catch ModerationStore.Failure.decided(let status) {
-            throw APIError.conflict("This item is already \(status)")
-        }
+        try context.requireRole(.admin, "Only admins resolve moderation items")
+        return Envelope(try await moderation.resolve(id: id, dismiss: action == "dismiss", admin: identity.userId, note: body.note))
     }
 }

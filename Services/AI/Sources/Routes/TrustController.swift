@@ -29,12 +29,12 @@ public struct TrustController<Context: ServiceRequestContext>: Sendable {
     }
 
     @Sendable func calculate(_ request: Request, context: Context) async throws -> Envelope<TrustScoreDTO> {
-        let identity = try context.requireIdentity()
+        _ = try context.requireIdentity()
         let body = try await request.decodeJSON(as: CalculateTrustRequest.self, context: context)
         guard let userId = body.userId.flatMap(UUID.init(uuidString:)) else {
             throw APIError.validation("userId", "userId must be the provider's user id (a UUID)")
         }
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins recalculate trust scores") }
+        try context.requireRole(.admin, "Only admins recalculate trust scores")
         guard let score = try await trust.recalculate(userId: userId, requestId: context.requestId) else {
             throw APIError.notFound("No provider with this user id")
         }
