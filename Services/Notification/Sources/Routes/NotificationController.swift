@@ -134,8 +134,7 @@ struct NotificationController {
 
     /// `POST /v1/notifications/push|email|sms` (seed 3): admins only.
     @Sendable func adminSend(_ request: Request, context: AppRequestContext, channel: Channel) async throws -> Envelope<Queued> {
-        let me = try context.requireIdentity()
-        guard me.userType == .admin else { throw APIError.forbidden("Only admins can send notifications directly") }
+        try context.requireRole(.admin, "Only admins can send notifications directly")
         let body = try await request.decodeJSON(as: SendRequest.self, context: context)
         var v = Validator()
         let userId = UUID(uuidString: body.userId)
