@@ -27,12 +27,8 @@ public struct ProviderDirectory: Sendable {
     public func search(_ parameters: [String: String]) async throws -> Envelope<[ProviderSearchHit]> {
         let search = try ProviderSearch.parse(parameters)
         await stats.count(.searches)
-        do {
-            let (hits, total) = try await cache.search(search) { try await searchStore.search(search) }
-            return Envelope(hits, pagination: Pagination(page: search.page.page, limit: search.page.limit, total: total))
-        } catch ProviderSearchStore.Failure.unknownCategory {
-            throw APIError.validation("category", "No such category")
-        }
+        let (hits, total) = try await cache.search(search) { try await searchStore.search(search) }
+        return Envelope(hits, pagination: Pagination(page: search.page.page, limit: search.page.limit, total: total))
     }
 
     public func changed(_ providerId: UUID) async {

@@ -60,13 +60,9 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
         let fields = try BookingFields.validate(body, creating: true, now: Date())
         // The consumer's profile row (made now if the registration event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
-        do {
-            let booking = try await bookings.create(consumerId: identity.userId, fields, requestId: context.requestId)
-            await stats.count(.bookingsCreated)
-            return Envelope(booking, status: .created)
-        } catch let failure as BookingStore.Failure {
-            throw Self.apiError(failure)
-        }
+        let booking = try await bookings.create(consumerId: identity.userId, fields, requestId: context.requestId)
+        await stats.count(.bookingsCreated)
+        return Envelope(booking, status: .created)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<BookingDTO> {
@@ -80,22 +76,14 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         let body = try await request.decodeJSON(as: BookingRequest.self, context: context)
         let fields = try BookingFields.validate(body, creating: false, now: Date())
-        do {
-            return Envelope(try await bookings.apply(.edit, id: id, actor: identity, edit: fields, requestId: context.requestId))
-        } catch let failure as BookingStore.Failure {
-            throw Self.apiError(failure)
-        }
+        return Envelope(try await bookings.apply(.edit, id: id, actor: identity, edit: fields, requestId: context.requestId))
     }
 
     @Sendable func withdraw(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
-        do {
-            _ = try await bookings.apply(.cancel, id: id, actor: identity, requestId: context.requestId)
-            return Response(status: .noContent)
-        } catch let failure as BookingStore.Failure {
-            throw Self.apiError(failure)
-        }
+        _ = try await bookings.apply(.cancel, id: id, actor: identity, requestId: context.requestId)
+        return Response(status: .noContent)
     }
 
     func move(_ move: BookingMove) -> @Sendable (Request, Context) async throws -> Envelope<BookingDTO> {
@@ -105,58 +93,12 @@ public struct BookingController<Context: ServiceRequestContext>: Sendable {
             let body = try await request.decodeOptionalJSON(as: BookingReasonRequest.self, default: BookingReasonRequest(), context: context)
             let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines)
             if let reason, reason.count > 1000 { throw APIError.validation("reason", "Reason must be at most 1000 characters") }
-            do {
-                let booking = try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId)
-                // Completions and late cancellations change the provider's figures.
-                if booking.status == .completed || booking.status == .cancelled { await directory.changed(booking.providerId) }
-                if booking.status == .completed { await stats.count(.bookingsCompleted) }
-                if booking.status == .cancelled { await stats.count(.bookingsCancelled) }
-                return Envelope(booking)
-            } catch let failure as BookingStore.Failure {
-                throw Self.apiError(failure)
-            }
-        }
-    }
-
-    static func apiError(_ failure: BookingStore.Failure) -> APIError {
-        switch failure {
-        case .notFound: return .notFound("No such booking")
-        case .unknownProvider: return .validation("providerId", "No such provider")
-        case .unknownCategory: return .validation("categoryId", "No such category")
-        case .ownProvider: return .validation("providerId", "You cannot book your own provider profile")
-        case .overlap:
-            return .conflict("The provider already has an accepted booking at that time", code: .bookingOverlap)
-        case .notDue:
-            return .conflict("Not due yet", code: .illegalBookingState)
-        case .move(.unpaid):
-            return .conflict("The job starts once the customer's payment is in escrow; it is not yet", code: .escrowNotHeld)
-        case .move(.notYours(let move, let role)):
-            return .forbidden(Self.forbiddenMessage(move, role))
-        case .move(.illegal(let move, let state)):
-            var message = "A booking that is \(state.status.rawValue.replacingOccurrences(of: "_", with: " ")) cannot be \(Self.pastTense(move))"
-            if move == .complete && state.workDone { message = "The work is already reported done; the consumer confirms it" }
-            return APIError(.conflict, code: .illegalBookingState, message: message,
-                            details: [FieldError(field: "status", message: state.status.rawValue)])
-        }
-    }
-
-    static func forbiddenMessage(_ move: BookingMove, _ role: BookingRole) -> String {
-        switch move {
-        case .accept, .reject, .start: "Only the provider can \(move.rawValue) a booking"
-        case .edit: "Only the consumer can change a booking request"
-        default: "You may not \(move.rawValue) this booking"
-        }
-    }
-
-    static func pastTense(_ move: BookingMove) -> String {
-        switch move {
-        case .edit: "changed"
-        case .accept: "accepted"
-        case .reject: "rejected"
-        case .start: "started"
-        case .complete, .autoComplete: "completed"
-        case .cancel: "cancelled"
-        case .expire: "expired"
+            let booking = try await bookings.apply(move, id: id, actor: identity, reason: reason?.isEmpty == true ? nil : reason, requestId: context.requestId)
+            // Completions and late cancellations change the provider's figures.
+            if booking.status == .completed || booking.status == .cancelled { await directory.changed(booking.providerId) }
+            if booking.status == .completed { await stats.count(.bookingsCompleted) }
+            if booking.status == .cancelled { await stats.count(.bookingsCancelled) }
+            return Envelope(booking)
         }
     }
 

@@ -30,7 +30,7 @@ public struct CategoryController<Context: ServiceRequestContext>: Sendable {
         query["category"] = category
         do {
             return try await directory.search(query)
-        } catch let error as APIError where error.details?.first?.field == "category" {
+        } catch ProviderSearchStore.Failure.unknownCategory {
             throw APIError.notFound("No such category")
         }
     }

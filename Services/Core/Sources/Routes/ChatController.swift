@@ -81,7 +81,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
         try v.validate()
         // The caller's profile row (made now if the registration event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
-        let (room, created) = try await Self.mapped { try await chats.open(by: identity, providerId: providerId, bookingId: bookingId) }
+        let (room, created) = try await chats.open(by: identity, providerId: providerId, bookingId: bookingId)
         return Envelope(room, status: created ? .created : .ok)
     }
 
@@ -108,7 +108,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
             limit = parsed ?? limit
         }
         try v.validate()
-        return Envelope(try await Self.mapped { try await chats.messages(room: id, for: identity.userId, before: before, limit: limit) })
+        return Envelope(try await chats.messages(room: id, for: identity.userId, before: before, limit: limit))
     }
 
     @Sendable func send(_ request: Request, context: Context) async throws -> Envelope<ChatMessageDTO> {
@@ -130,7 +130,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
         if let attachment {
             try await files.verify(attachment, owner: sender, purposes: ["chat_attachment"], field: "fileId", requestId: requestId)
         }
-        let (message, people) = try await Self.mapped { try await chats.send(draft, room: room, from: sender) }
+        let (message, people) = try await chats.send(draft, room: room, from: sender)
         if let attachment {
             // The other side may now open it.
             try await files.share(attachment, with: people.filter { $0 != sender }, requestId: requestId)
@@ -146,7 +146,7 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
             guard let seq = ChatCursor.decode(cursor) else { throw APIError.validation("cursor", "cursor must be a message cursor") }
             upTo = seq
         }
-        let (seq, other) = try await Self.mapped { try await chats.markRead(room: room, by: userId, upTo: upTo) }
+        let (seq, other) = try await chats.markRead(room: room, by: userId, upTo: upTo)
         let frame = ChatSocketFrame(type: "read", roomId: room.uuidString.lowercased(), cursor: ChatCursor.encode(max(seq, 1)))
         // The other side sees their messages were read.
         await hub.publish(frame, to: [other])
@@ -231,28 +231,12 @@ public struct ChatController<Context: ServiceRequestContext & WebSocketRequestCo
             default:
                 return ChatSocketFrame(type: "error", roomId: frame.roomId, error: "Frame type must be send or read")
             }
-        } catch let failure as ValidationFailure {
-            return ChatSocketFrame(type: "error", error: failure.message)
-        } catch let error as APIError {
-            return ChatSocketFrame(type: "error", error: error.message)
+        } catch let failure as any APIErrorConvertible {
+            return ChatSocketFrame(type: "error", error: failure.apiError.message)
         } catch is DecodingError {
             return ChatSocketFrame(type: "error", error: "Frames are JSON objects with a type")
         } catch {
             return ChatSocketFrame(type: "error", error: "Could not handle the frame; try again")
-        }
-    }
-
-    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let failure as ChatStore.Failure {
-            switch failure {
-            case .notFound: throw APIError.notFound("No such chat")
-            case .unknownProvider: throw APIError.validation("providerId", "No such provider")
-            case .unknownBooking: throw APIError.validation("bookingId", "No such booking of yours")
-            case .ownProvider: throw APIError.validation("providerId", "You cannot open a chat with your own provider profile")
-            case .forbidden(let message): throw APIError.forbidden(message)
-            }
         }
     }
 

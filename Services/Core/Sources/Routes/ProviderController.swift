@@ -78,11 +78,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         for (n, file) in fields.fileIds.enumerated() {
             try await files.verify(file, owner: owner, purposes: ["portfolio"], field: "fileIds[\(n)]", requestId: context.requestId)
         }
-        do {
-            return Envelope(try await providers.addPortfolioItem(providerId: id, fields), status: .created)
-        } catch ProviderStore.PortfolioError.full {
-            throw APIError.conflict("A portfolio holds at most \(PortfolioFields.maxItems) items; remove one first")
-        }
+        return Envelope(try await providers.addPortfolioItem(providerId: id, fields), status: .created)
     }
 
     @Sendable func removePortfolioItem(_ request: Request, context: Context) async throws -> Response {
@@ -100,15 +96,9 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let fields = try ProviderFields.validate(body, creating: true)
         // The profile row the provider hangs on (made now if the event lags).
         _ = try await profiles.profile(of: identity, requestId: context.requestId)
-        do {
-            let created = try await providers.create(userId: identity.userId, fields, requestId: context.requestId)
-            await directory.changed(created.id)
-            return Envelope(created, status: .created)
-        } catch ProviderStore.CreateError.alreadyProvider {
-            throw APIError.conflict("You already have a provider profile; update it instead")
-        } catch ProviderStore.CreateError.unknownCategory {
-            throw APIError.validation("categoryId", "No such category")
-        }
+        let created = try await providers.create(userId: identity.userId, fields, requestId: context.requestId)
+        await directory.changed(created.id)
+        return Envelope(created, status: .created)
     }
 
     @Sendable func update(_ request: Request, context: Context) async throws -> Envelope<ProviderDTO> {
@@ -117,13 +107,9 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
         let body = try await request.decodeJSON(as: ProviderRequest.self, context: context)
         let fields = try ProviderFields.validate(body, creating: false)
         try await requireOwnerOrAdmin(id, identity)
-        do {
-            guard let updated = try await providers.update(id: id, fields, requestId: context.requestId) else { throw APIError.notFound("No such provider") }
-            await directory.changed(id)
-            return Envelope(updated)
-        } catch ProviderStore.CreateError.unknownCategory {
-            throw APIError.validation("categoryId", "No such category")
-        }
+        guard let updated = try await providers.update(id: id, fields, requestId: context.requestId) else { throw APIError.notFound("No such provider") }
+        await directory.changed(id)
+        return Envelope(updated)
     }
 
     @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
@@ -137,9 +123,7 @@ public struct ProviderController<Context: ServiceRequestContext>: Sendable {
 
     private func requireOwnerOrAdmin(_ id: UUID, _ identity: Identity) async throws {
         guard let provider = try await providers.find(id: id) else { throw APIError.notFound("No such provider") }
-        guard provider.userId == identity.userId || identity.userType == .admin else {
-            throw APIError.forbidden("Only the provider or an admin may change this profile")
-        }
+        try identity.requireAdmin(orOneOf: provider.userId, message: "Only the provider or an admin may change this profile")
     }
 
     static func id(_ context: Context) throws -> UUID {

@@ -49,7 +49,7 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let fields = try ReviewFields.validate(body, creating: true)
-        let review = try await Self.mapped { try await reviews.create(reviewer: identity, fields, requestId: context.requestId) }
+        let review = try await reviews.create(reviewer: identity, fields, requestId: context.requestId)
         await directory.changed(review.providerId)
         await stats.count(.reviewsCreated)
         return Envelope(review, status: .created)
@@ -60,7 +60,7 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
         let id = try Self.id(context)
         let body = try await request.decodeJSON(as: ReviewRequest.self, context: context)
         let fields = try ReviewFields.validate(body, creating: false)
-        let review = try await Self.mapped { try await reviews.update(id: id, by: identity, fields, requestId: context.requestId) }
+        let review = try await reviews.update(id: id, by: identity, fields, requestId: context.requestId)
         await directory.changed(review.providerId)
         return Envelope(review)
     }
@@ -68,22 +68,9 @@ public struct ReviewController<Context: ServiceRequestContext>: Sendable {
     @Sendable func remove(_ request: Request, context: Context) async throws -> Response {
         let identity = try context.requireIdentity()
         let id = try Self.id(context)
-        let providerId = try await Self.mapped { try await reviews.delete(id: id, by: identity, requestId: context.requestId) }
+        let providerId = try await reviews.delete(id: id, by: identity, requestId: context.requestId)
         await directory.changed(providerId)
         return Response(status: .noContent)
-    }
-
-    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let failure as ReviewStore.Failure {
-            switch failure {
-            case .notFound: throw APIError.notFound("No such review")
-            case .bookingNotFound: throw APIError.notFound("No such booking")
-            case .forbidden(let message): throw APIError.forbidden(message)
-            case .conflict(let message): throw APIError.conflict(message)
-            }
-        }
     }
 
     static func id(_ context: Context) throws -> UUID {

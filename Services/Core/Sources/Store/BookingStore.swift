@@ -299,7 +299,7 @@ public struct BookingStore: Sendable {
     static func role(of identity: Identity, in booking: BookingDTO) -> BookingRole? {
         if identity.userId == booking.consumerId { return .consumer }
         if identity.userId == booking.providerUserId { return .provider }
-        if identity.userType == .admin { return .admin }
+        if identity.isAdmin { return .admin }
         return nil
     }
 

@@ -109,7 +109,7 @@ public struct ReviewStore: Sendable {
     public func delete(id: UUID, by caller: Identity, requestId: String?) async throws -> UUID {
         try await client.transaction(logger: logger) { connection in
             let (review, _) = try await lock(id, on: connection)
-            guard caller.userId == review.reviewerId || caller.userType == .admin else {
+            guard caller.isAdmin(orOneOf: review.reviewerId) else {
                 throw Failure.forbidden("Only the reviewer or an admin can remove a review")
             }
             try await connection.query("UPDATE core.reviews SET deleted_at = now(), updated_at = now() WHERE id = \(id)", logger: logger)
