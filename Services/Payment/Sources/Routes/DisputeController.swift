@@ -27,11 +27,7 @@ public struct DisputeController<Context: ServiceRequestContext>: Sendable {
         let reason = (body.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         v.check((10...2000).contains(reason.count), "reason", "Tell us what went wrong (10 to 2000 characters)")
         try v.validate()
-        do {
-            return Envelope(try await disputes.open(by: identity.userId, transactionId: id!, reason: reason, requestId: context.requestId), status: .created)
-        } catch let failure as DisputeStore.Failure {
-            throw Self.apiError(failure)
-        }
+        return Envelope(try await disputes.open(by: identity.userId, transactionId: id!, reason: reason, requestId: context.requestId), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<DisputeDTO> {
@@ -51,23 +47,9 @@ public struct DisputeController<Context: ServiceRequestContext>: Sendable {
         v.check(outcome != nil, "outcome", "outcome must be release, refund or partial")
         if outcome == .partial { v.check((body.refundAmount ?? 0) > 0, "refundAmount", "A partial outcome needs refundAmount (centavos)") }
         try v.validate()
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins resolve disputes") }
-        do {
-            return Envelope(try await disputes.resolve(
-                id: id, by: identity.userId, outcome: outcome!, refundAmount: outcome == .partial ? body.refundAmount : nil,
-                note: body.note, requestId: context.requestId))
-        } catch let failure as DisputeStore.Failure {
-            throw Self.apiError(failure)
-        }
-    }
-
-    static func apiError(_ failure: DisputeStore.Failure) -> APIError {
-        switch failure {
-        case .notFound: .notFound("No such escrow or dispute of yours")
-        case .notHeld(let status): APIError(.conflict, code: .illegalEscrowState, message: "Only held escrow can be disputed or settled by a dispute; this one is \(status)")
-        case .alreadyOpen: .conflict("A dispute is already open for this escrow")
-        case .resolved: .conflict("This dispute is already resolved")
-        case .badRefund(let remaining): .validation("refundAmount", "A refund is 1 to \(remaining) centavos (what remains in escrow)")
-        }
+        try context.requireRole(.admin, "Only admins resolve disputes")
+        return Envelope(try await disputes.resolve(
+            id: id, by: identity.userId, outcome: outcome!, refundAmount: outcome == .partial ? body.refundAmount : nil,
+            note: body.note, requestId: context.requestId))
     }
 }

@@ -48,13 +48,7 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
         let body = try await request.decodeJSON(as: BuyInsuranceRequest.self, context: context)
         let (bookingId, plan) = try Self.fields(bookingId: body.bookingId, plan: body.plan, planDefault: .basic)
         let booking = try await insurable(bookingId, for: identity, requestId: context.requestId)
-        do {
-            return Envelope(try await insurance.buy(plan!, booking: booking), status: .created)
-        } catch EscrowStore.Failure.badAmount {
-            throw APIError.validation("bookingId", "This booking's amount is outside what escrow takes")
-        } catch let failure as InsuranceStore.Failure {
-            throw Self.apiError(failure)
-        }
+        return Envelope(try await insurance.buy(plan!, booking: booking), status: .created)
     }
 
     @Sendable func policies(_ request: Request, context: Context) async throws -> Envelope<[InsurancePolicyDTO]> {
@@ -83,12 +77,8 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
         v.check((20...4000).contains(description.count), "description", "Describe what was damaged and how (20 to 4000 characters)")
         let destination = BankDestination.check(method: body.method, accountName: body.accountName, accountNumber: body.accountNumber, bank: body.bank, &v)
         try v.validate()
-        do {
-            return Envelope(try await insurance.fileClaim(policyId: policyId, claimant: identity.userId, amount: amount, description: description,
-                                                          destination: destination), status: .created)
-        } catch let failure as InsuranceStore.Failure {
-            throw Self.apiError(failure)
-        }
+        return Envelope(try await insurance.fileClaim(policyId: policyId, claimant: identity.userId, amount: amount, description: description,
+                                                      destination: destination), status: .created)
     }
 
     @Sendable func claims(_ request: Request, context: Context) async throws -> Envelope<[InsuranceClaimDTO]> {
@@ -108,9 +98,9 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
 
     /// The account to send a paid claim to (admins only; never listed).
     @Sendable func destination(_ request: Request, context: Context) async throws -> Envelope<[String: String]> {
-        let identity = try context.requireIdentity()
+        _ = try context.requireIdentity()
         let id = try context.uuidParameter(what: "Claim id")
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins see claim accounts") }
+        try context.requireRole(.admin, "Only admins see claim accounts")
         guard let text = try await insurance.claimDestination(id: id) else { throw APIError.notFound("No such claim") }
         return Envelope(BankDestination.unsealed(text))
     }
@@ -121,13 +111,9 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
             let id = try context.uuidParameter(what: "Claim id")
             let body = try await request.decodeOptionalJSON(as: ClaimDecisionRequest.self, default: ClaimDecisionRequest(), context: context)
             if let amount = body.amount, amount <= 0 { throw APIError.validation("amount", "amount is in centavos and more than 0") }
-            guard identity.userType == .admin else { throw APIError.forbidden("Only admins decide claims") }
-            do {
-                return Envelope(try await insurance.decideClaim(id: id, approve: approve, amount: body.amount, admin: identity.userId, note: body.note,
-                                                                requestId: context.requestId))
-            } catch let failure as InsuranceStore.Failure {
-                throw Self.apiError(failure)
-            }
+            try context.requireRole(.admin, "Only admins decide claims")
+            return Envelope(try await insurance.decideClaim(id: id, approve: approve, amount: body.amount, admin: identity.userId, note: body.note,
+                                                            requestId: context.requestId))
         }
     }
 
@@ -151,19 +137,5 @@ public struct InsuranceController<Context: ServiceRequestContext>: Sendable {
         v.check(plan == nil || chosen != nil, "plan", "plan must be basic or plus")
         try v.validate()
         return (id!, chosen)
-    }
-
-    static func apiError(_ failure: InsuranceStore.Failure) -> APIError {
-        switch failure {
-        case .notFound: .notFound("No such policy or claim")
-        case .notClaimant: .forbidden("Claims are filed by the customer the job was for")
-        case .notInsurable(let status): APIError(.conflict, code: .illegalEscrowState, message: "This booking's escrow is \(status); cover can no longer start")
-        case .alreadyCovered: .conflict("This booking is already covered")
-        case .premiumOverShare(let premium): .validation("plan", "The premium (\(Peso.format(premium))) is more than you receive for this job")
-        case .claim(.notInForce): .conflict("This policy is not in force (void, or past its claim window)")
-        case .claim(.overCover(let left)): .validation("amount", "At most \(Peso.format(left)) (\(left) centavos) can be paid on this claim")
-        case .claimOpen: .conflict("A claim on this policy is already open")
-        case .decided(let status): .conflict("This claim is already \(status)")
-        }
     }
 }

@@ -65,12 +65,8 @@ public struct LoanController<Context: ServiceRequestContext>: Sendable {
         v.check(purpose.count <= 500, "purpose", "purpose is at most 500 characters")
         try v.validate()
         let trust = try await trustScore(of: identity.userId, requestId: context.requestId)
-        do {
-            return Envelope(try await loans.apply(provider: identity.userId, amount: amount, termMonths: term, purpose: purpose, trustScore: trust),
-                            status: .created)
-        } catch let failure as LoanStore.Failure {
-            throw Self.apiError(failure)
-        }
+        return Envelope(try await loans.apply(provider: identity.userId, amount: amount, termMonths: term, purpose: purpose, trustScore: trust),
+                        status: .created)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[LoanDTO]> {
@@ -93,36 +89,17 @@ public struct LoanController<Context: ServiceRequestContext>: Sendable {
             let identity = try context.requireIdentity()
             let id = try context.uuidParameter(what: "Loan id")
             let body = try await request.decodeOptionalJSON(as: DecisionRequest.self, default: DecisionRequest(), context: context)
-            guard identity.userType == .admin else { throw APIError.forbidden("Only admins approve or reject loans") }
-            do {
-                return Envelope(try await loans.decide(id: id, approve: approve, admin: identity.userId, note: body.note, requestId: context.requestId))
-            } catch let failure as LoanStore.Failure {
-                throw Self.apiError(failure)
-            }
+            try context.requireRole(.admin, "Only admins approve or reject loans")
+            return Envelope(try await loans.decide(id: id, approve: approve, admin: identity.userId, note: body.note, requestId: context.requestId))
         }
     }
 
     func providerIdentity(_ context: Context) throws -> Identity {
-        let identity = try context.requireIdentity()
-        guard identity.userType == .provider else { throw APIError.forbidden("Loans are for providers") }
-        return identity
+        try context.requireRole(.provider, "Loans are for providers")
     }
 
     /// The trust score core shows for the provider (0 without a profile).
     func trustScore(of userId: UUID, requestId: String) async throws -> Int {
         try await core.provider(userId: userId, requestId: requestId)?.trustScore ?? 0
-    }
-
-    static func apiError(_ failure: LoanStore.Failure) -> APIError {
-        switch failure {
-        case .notFound: .notFound("No such loan")
-        case .notEligible(let reasons):
-            APIError(.unprocessableContent, code: .loanNotEligible, message: "You cannot borrow yet: " + reasons.joined(separator: "; "),
-                     details: reasons.map { FieldError(field: "eligibility", message: $0) })
-        case .overLimit(let limit):
-            .validation("amount", "You can borrow up to \(Peso.format(limit)) (\(limit) centavos)")
-        case .alreadyOpen: .conflict("You already have a loan open")
-        case .decided(let status): .conflict("This loan is already \(status)")
-        }
     }
 }

@@ -37,34 +37,22 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
             v.check(URL(string: url).map { ["https", "http"].contains($0.scheme ?? "") } ?? false, "returnUrl", "returnUrl must be an http(s) URL")
         }
         try v.validate()
-        do {
-            let (payment, created) = try await payments.create(
-                bookingId: bookingId!, method: method, returnURL: body.returnUrl, payer: identity.userId, requestId: context.requestId)
-            return Envelope(payment, status: created ? .created : .ok)
-        } catch let failure as Payments.Failure {
-            switch failure {
-            case .noEscrow, .notYours: throw APIError.notFound("No accepted booking of yours to pay")
-            case .notPayable(let status): throw APIError(.conflict, code: .illegalEscrowState, message: "This booking's escrow is \(status)")
-            case .provider(let detail): throw APIError(.badGateway, code: .badGateway, message: "PayMongo could not start the payment: \(detail)")
-            }
-        } catch EscrowStore.Failure.badAmount {
-            throw TransactionController<Context>.unpayableAmount
-        }
+        let (payment, created) = try await payments.create(
+            bookingId: bookingId!, method: method, returnURL: body.returnUrl, payer: identity.userId, requestId: context.requestId)
+        return Envelope(payment, status: created ? .created : .ok)
     }
 
     /// An admin sends (part of) an escrow back to the consumer.
     @Sendable func refund(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
-        let identity = try context.requireIdentity()
+        _ = try context.requireIdentity()
         let body = try await request.decodeJSON(as: PaymentRefundRequest.self, context: context)
         var v = Validator()
         let id = body.transactionId.flatMap(UUID.init(uuidString:))
         v.check(id != nil, "transactionId", "transactionId must be a UUID")
         if let amount = body.amount { v.check(amount > 0, "amount", "amount is in centavos and more than 0") }
         try v.validate()
-        guard identity.userType == .admin else { throw APIError.forbidden("Refunds outside a cancellation are made by an admin") }
-        return Envelope(try await TransactionController<Context>.mapped {
-            try await payments.escrow.apply(.refund(body.amount), id: id!, requestId: context.requestId)
-        })
+        try context.requireRole(.admin, "Refunds outside a cancellation are made by an admin")
+        return Envelope(try await payments.escrow.apply(.refund(body.amount), id: id!, requestId: context.requestId))
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<PaymentDTO> {
@@ -72,7 +60,7 @@ public struct PaymentController<Context: ServiceRequestContext>: Sendable {
         let id = try context.uuidParameter(what: "Payment id")
         guard let payment = try await payments.store.find(id: id),
               let t = try await payments.escrow.find(id: payment.transactionId),
-              identity.userType == .admin || t.consumerId == identity.userId || t.providerUserId == identity.userId
+              identity.isAdmin(orOneOf: t.consumerId, t.providerUserId)
         else { throw APIError.notFound("No such payment") }
         return Envelope(payment)
     }

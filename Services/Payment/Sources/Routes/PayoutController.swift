@@ -26,7 +26,7 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
     @Sendable func list(_ request: Request, context: Context) async throws -> Envelope<[PayoutDTO]> {
         let identity = try context.requireIdentity()
         let page = try request.pageRequest()
-        let (items, total) = try await payouts.list(provider: identity.userType == .admin ? nil : identity.userId, page: page)
+        let (items, total) = try await payouts.list(provider: identity.isAdmin ? nil : identity.userId, page: page)
         return Envelope(items, page: page, total: total)
     }
 
@@ -41,22 +41,12 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
         // The Idempotency-Key goes with the payout into the database: it holds
         // even when the key's kept answer is gone (an instance killed before it was kept).
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-        do {
-            return Envelope(try await payouts.request(provider: identity.userId, fields, requestKey: key), status: .created)
-        } catch PayoutStore.Failure.keyReused {
-            throw APIError(.unprocessableContent, code: .unprocessable,
-                           message: "This Idempotency-Key was used for a payout of another amount or account; use a new key")
-        } catch PayoutStore.Failure.insufficient(let available) {
-            throw APIError(.conflict, code: "INSUFFICIENT_BALANCE",
-                           message: "You can ask for up to \(Peso.format(available)) (\(available) centavos)",
-                           details: [FieldError(field: "amount", message: "at most \(available)")])
-        }
+        return Envelope(try await payouts.request(provider: identity.userId, fields, requestKey: key), status: .created)
     }
 
     /// The account to send the money to (admins only; never listed).
     @Sendable func destination(_ request: Request, context: Context) async throws -> Envelope<[String: String]> {
-        let identity = try context.requireIdentity()
-        guard identity.userType == .admin else { throw APIError.forbidden("Only admins see payout accounts") }
+        try context.requireRole(.admin, "Only admins see payout accounts")
         guard let text = try await payouts.destination(id: try context.uuidParameter(what: "Payout id")) else {
             throw APIError.notFound("No such payout")
         }
@@ -68,14 +58,8 @@ public struct PayoutController<Context: ServiceRequestContext>: Sendable {
             let identity = try context.requireIdentity()
             let id = try context.uuidParameter(what: "Payout id")
             let body = try await request.decodeOptionalJSON(as: DecisionRequest.self, default: DecisionRequest(), context: context)
-            guard identity.userType == .admin else { throw APIError.forbidden("Only admins approve or reject payouts") }
-            do {
-                return Envelope(try await payouts.decide(id: id, approve: approve, admin: identity.userId, note: body.note, requestId: context.requestId))
-            } catch PayoutStore.Failure.notFound {
-                throw APIError.notFound("No such payout")
-            } catch PayoutStore.Failure.decided(let status) {
-                throw APIError.conflict("This payout is already \(status)")
-            }
+            try context.requireRole(.admin, "Only admins approve or reject payouts")
+            return Envelope(try await payouts.decide(id: id, approve: approve, admin: identity.userId, note: body.note, requestId: context.requestId))
         }
     }
 }

@@ -46,61 +46,33 @@ public struct TransactionController<Context: ServiceRequestContext>: Sendable {
         guard let bookingId = body.bookingId.flatMap(UUID.init(uuidString:)) else {
             throw APIError.validation("bookingId", "bookingId must be the booking's id (a UUID)")
         }
-        let found: TransactionDTO?
-        do {
-            found = try await payments.escrowOf(bookingId: bookingId, for: identity.userId, requestId: context.requestId)
-        } catch EscrowStore.Failure.badAmount {
-            throw Self.unpayableAmount
-        }
+        let found = try await payments.escrowOf(bookingId: bookingId, for: identity.userId, requestId: context.requestId)
         guard let t = found, t.consumerId == identity.userId else { throw APIError.notFound("No accepted booking of yours") }
         return Envelope(t)
-    }
-
-    /// A booking whose total escrow cannot take (e.g. a rate of 0): it is
-    /// never opened, so it cannot be paid here.
-    static var unpayableAmount: APIError {
-        APIError.validation("bookingId", "This booking's amount is outside what escrow takes (\(Peso.format(PaymentLimits.minimumCentavos)) to \(Peso.format(PaymentLimits.maximumCentavos)))")
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
         let identity = try context.requireIdentity()
         guard let t = try await escrow.find(id: try Self.id(context)),
-              identity.userType == .admin || t.consumerId == identity.userId || t.providerUserId == identity.userId
+              identity.isAdmin(orOneOf: t.consumerId, t.providerUserId)
         else { throw APIError.notFound("No such transaction") }
         return Envelope(t)
     }
 
     @Sendable func release(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
-        let identity = try context.requireIdentity()
+        _ = try context.requireIdentity()
         let id = try Self.id(context)
-        guard identity.userType == .admin else { throw APIError.forbidden("Escrow is released when the booking completes, or by an admin") }
-        return Envelope(try await Self.mapped { try await escrow.apply(.release, id: id, requestId: context.requestId) })
+        try context.requireRole(.admin, "Escrow is released when the booking completes, or by an admin")
+        return Envelope(try await escrow.apply(.release, id: id, requestId: context.requestId))
     }
 
     @Sendable func refund(_ request: Request, context: Context) async throws -> Envelope<TransactionDTO> {
-        let identity = try context.requireIdentity()
+        _ = try context.requireIdentity()
         let id = try Self.id(context)
         let body = try await request.decodeOptionalJSON(as: RefundRequest.self, default: RefundRequest(), context: context)
         if let amount = body.amount, amount <= 0 { throw APIError.validation("amount", "amount is in centavos and more than 0") }
-        guard identity.userType == .admin else { throw APIError.forbidden("Refunds outside a cancellation are made by an admin") }
-        return Envelope(try await Self.mapped { try await escrow.apply(.refund(body.amount), id: id, requestId: context.requestId) })
-    }
-
-    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let failure as EscrowStore.Failure {
-            switch failure {
-            case .notFound: throw APIError.notFound("No such transaction")
-            case .badAmount: throw APIError.validation("amount", "The amount is outside what escrow takes")
-            case .move(.disputed): throw APIError.conflict("An open dispute holds this escrow", code: .escrowDisputed)
-            case .move(.badRefund(let remaining)):
-                throw APIError.validation("amount", "A refund is 1 to \(remaining) centavos (what remains in escrow)")
-            case .move(.illegal(_, let status)):
-                throw APIError(.conflict, code: .illegalEscrowState, message: "The escrow is \(status.rawValue); that move is not possible",
-                               details: [FieldError(field: "escrowStatus", message: status.rawValue)])
-            }
-        }
+        try context.requireRole(.admin, "Refunds outside a cancellation are made by an admin")
+        return Envelope(try await escrow.apply(.refund(body.amount), id: id, requestId: context.requestId))
     }
 
     static func id(_ context: Context) throws -> UUID {

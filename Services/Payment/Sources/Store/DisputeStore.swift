@@ -102,7 +102,7 @@ public struct DisputeStore: Sendable {
             """
             SELECT d.id, d.transaction_id, d.opened_by, d.reason, d.status, d.outcome, d.refund_amount, d.resolution_note, d.created_at, d.resolved_at
             FROM payment.disputes d JOIN payment.transactions t ON t.id = d.transaction_id
-            WHERE d.id = \(id) AND (\(viewer.userType == .admin) OR t.consumer_id = \(viewer.userId) OR t.provider_user_id = \(viewer.userId))
+            WHERE d.id = \(id) AND (\(viewer.isAdmin) OR t.consumer_id = \(viewer.userId) OR t.provider_user_id = \(viewer.userId))
             """, logger: logger)
         return try await Self.first(rows)
     }

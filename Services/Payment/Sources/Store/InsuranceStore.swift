@@ -76,7 +76,7 @@ public struct InsuranceStore: Sendable {
         try await Self.firstPolicy(try await client.query(
             """
             SELECT \(unescaped: Self.policyColumns) FROM payment.insurance_policies
-            WHERE id = \(id) AND (\(viewer.userType == .admin) OR provider_user_id = \(viewer.userId) OR consumer_id = \(viewer.userId))
+            WHERE id = \(id) AND (\(viewer.isAdmin) OR provider_user_id = \(viewer.userId) OR consumer_id = \(viewer.userId))
             """, logger: logger), now: now)
     }
 
@@ -85,7 +85,7 @@ public struct InsuranceStore: Sendable {
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.policyColumns), count(*) OVER ()::int AS total FROM payment.insurance_policies
-            WHERE \(viewer.userType == .admin) OR provider_user_id = \(viewer.userId) OR consumer_id = \(viewer.userId)
+            WHERE \(viewer.isAdmin) OR provider_user_id = \(viewer.userId) OR consumer_id = \(viewer.userId)
             ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
             """, logger: logger)
         return try await rows.page { try Self.policy(from: $0, now: now) }
@@ -172,13 +172,13 @@ public struct InsuranceStore: Sendable {
         try await Self.firstClaim(try await client.query(
             """
             SELECT \(unescaped: Self.claimColumns) FROM payment.insurance_claims
-            WHERE id = \(id) AND (\(viewer.userType == .admin) OR claimant_id = \(viewer.userId))
+            WHERE id = \(id) AND (\(viewer.isAdmin) OR claimant_id = \(viewer.userId))
             """, logger: logger))
     }
 
     /// Admins: the claims waiting for a decision, oldest first; others: their own.
     public func claims(viewer: Identity, page: PageRequest) async throws -> ([InsuranceClaimDTO], Int) {
-        let admin = viewer.userType == .admin
+        let admin = viewer.isAdmin
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.claimColumns), count(*) OVER ()::int AS total FROM payment.insurance_claims

@@ -201,7 +201,7 @@ public struct LoanStore: Sendable {
     public func find(id: UUID, viewer: Identity, now: Date = Date()) async throws -> LoanDTO? {
         try await client.withConnection { connection in
             guard let loan = try await Self.loan(id, now: now, on: connection, logger: logger),
-                  viewer.userType == .admin || loan.providerUserId == viewer.userId
+                  viewer.isAdmin(orOneOf: loan.providerUserId)
             else { return nil }
             return loan
         }
@@ -210,7 +210,7 @@ public struct LoanStore: Sendable {
     /// The provider's loans; for admins every loan, the pending first.
     public func list(viewer: Identity, page: PageRequest, now: Date = Date()) async throws -> ([LoanDTO], Int) {
         try await client.withConnection { connection in
-            let admin = viewer.userType == .admin
+            let admin = viewer.isAdmin
             let rows = try await connection.query(
                 """
                 SELECT id, count(*) OVER ()::int FROM payment.micro_loans WHERE \(admin) OR provider_user_id = \(viewer.userId)
