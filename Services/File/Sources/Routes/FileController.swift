@@ -57,13 +57,7 @@ public struct FileController<Context: ServiceRequestContext>: Sendable {
             throw APIError.forbidden("This link is not signed")
         }
         let now = Int64(Date().timeIntervalSince1970)
-        do {
-            try signer.check(id: id, variant: variant, expires: expires, signature: signature, now: now)
-        } catch .expired {
-            throw APIError.forbidden("This link has expired")
-        } catch {
-            throw APIError.forbidden("This link's signature does not match")
-        }
+        try signer.check(id: id, variant: variant, expires: expires, signature: signature, now: now)
         guard let f = try await store.find(id), !f.deleted, let object = f.objects[variant],
               let (body, size) = try await storage.body(key: object.key, context: context)
         else { throw APIError.notFound("No such file") }
@@ -85,7 +79,7 @@ public struct FileController<Context: ServiceRequestContext>: Sendable {
         guard let f = try await store.find(id), !f.deleted, try await store.mayView(f, viewer: identity) else {
             throw APIError.notFound("No such file")
         }
-        guard identity.userType == .admin || f.ownerId == identity.userId else { throw APIError.forbidden("Only the owner or an admin deletes a file") }
+        try identity.requireAdmin(orOneOf: f.ownerId, message: "Only the owner or an admin deletes a file")
         _ = try await store.delete(f, requestId: context.requestId)
         return Response(status: .noContent)
     }

@@ -82,7 +82,7 @@ public struct FileStore: Sendable {
         guard !f.deleted else { return false }
         if !f.purpose.isPrivate { return true }
         guard let viewer else { return false }
-        if viewer.userType == .admin || viewer.userId == f.ownerId { return true }
+        if viewer.isAdmin(orOneOf: f.ownerId) { return true }
         let rows = try await client.query(
             "SELECT 1 FROM file.file_viewers WHERE file_id = \(f.id) AND user_id = \(viewer.userId)", logger: logger)
         for try await _ in rows.decode(Int.self) { return true }
