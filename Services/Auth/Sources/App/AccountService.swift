@@ -37,21 +37,17 @@ public struct AccountService: Sendable {
     public func register(_ request: RegisterRequest, caller: Caller) async throws -> UserDTO {
         let registration = try Registration.validate(request)
         let hash = try await hashPassword(registration.password)
-        do {
-            let user = try await postgres.transaction(logger: caller.logger) { connection in
-                let user = try await users.insert(
-                    email: registration.email, passwordHash: hash, fullName: registration.fullName,
-                    phone: registration.phone, userType: registration.userType, emailVerified: false, on: connection
-                )
-                try await publishRegistered(user, caller: caller, on: connection)
-                try await sendVerificationEmail(to: user, caller: caller, on: connection)
-                return user
-            }
-            caller.logger.info("user registered", metadata: ["userId": .string(user.id.uuidString.lowercased())])
-            return user.dto
-        } catch UserStore.InsertError.emailTaken {
-            throw APIError.conflict("An account with this email already exists", code: .emailTaken)
+        let user = try await postgres.transaction(logger: caller.logger) { connection in
+            let user = try await users.insert(
+                email: registration.email, passwordHash: hash, fullName: registration.fullName,
+                phone: registration.phone, userType: registration.userType, emailVerified: false, on: connection
+            )
+            try await publishRegistered(user, caller: caller, on: connection)
+            try await sendVerificationEmail(to: user, caller: caller, on: connection)
+            return user
         }
+        caller.logger.info("user registered", metadata: ["userId": .string(user.id.uuidString.lowercased())])
+        return user.dto
     }
 
     // MARK: Login
