@@ -88,3 +88,12 @@ extension DisputeStore.Failure: APIErrorConvertible {
         }
     }
 }
+
+extension WebhookSignature.Failure: APIErrorConvertible {
+    public var apiError: APIError {
+        switch self {
+        case .stale: .unauthorized("The webhook's timestamp is too old")
+        case .malformed, .mismatch: .unauthorized("The webhook's signature does not match")
+        }
+    }
+}
